@@ -35,4 +35,3 @@ func Example() {
 	// HTTP/1.1 200
 	// CA bundle holds no usable certificate: 1 PEM block(s) skipped
 }
-
