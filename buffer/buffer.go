@@ -1,0 +1,225 @@
+package buffer
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+)
+
+// Priorities of rows. Higher is sent first and evicted last.
+const (
+	// PriorityDefault marks rows of a dispatch whose event no charm handler observed.
+	PriorityDefault = 10
+	// PriorityObserved marks rows of a dispatch whose event a charm handler observed.
+	PriorityObserved = 50
+)
+
+// MIME types of rows.
+const (
+	// MimeProtobuf is an OTLP TracesData protobuf, the same bytes as an
+	// ExportTraceServiceRequest body. charmtrace writes only this.
+	MimeProtobuf = "application/x-protobuf"
+	// MimeJSON is OTLP/JSON, as written by Python ops[tracing].
+	MimeJSON = "application/json"
+)
+
+// Buffer is an open trace buffer. Its methods are safe for concurrent use.
+type Buffer struct {
+	path     string
+	opts     options
+	db       *sql.DB
+	warnings []string
+
+	mu       sync.Mutex // guards the fields below and orders Push against MarkObserved
+	closed   bool
+	observed bool
+	pushed   []int64 // ids this process pushed at PriorityDefault, raised by MarkObserved
+	pageSize int64   // read once, on first need
+	freed    bool    // rows were removed since the last reclaim
+
+	// extraCols selects charmtrace's columns, or stands in for them on a file written by
+	// ops that was opened read-only (and so never got them).
+	extraCols string
+}
+
+const (
+	ownCols    = "created, attempts"
+	absentCols = "0 AS created, 0 AS attempts"
+)
+
+// Open opens the buffer at path, creating it (mode 0600) if it does not exist. A file that
+// is not a usable SQLite database is moved aside and replaced by a fresh buffer; Warnings
+// says so. Errors from a read-only directory or a full disk are returned as they are.
+func Open(path string, opts ...Option) (*Buffer, error) {
+	o, err := newOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	b := &Buffer{path: path, opts: o, extraCols: ownCols}
+	if o.readOnly {
+		return b, b.openReadOnly()
+	}
+	if _, err := createFile(path); err != nil {
+		return nil, err
+	}
+	err = b.connect()
+	if err == nil {
+		err = b.ensureSchema(context.Background())
+	}
+	if err != nil && isDamaged(err) {
+		b.closeDB()
+		dest, merr := moveAside(path, time.Now())
+		if merr != nil {
+			return nil, errors.Join(err, merr)
+		}
+		b.warnings = append(b.warnings, fmt.Sprintf(
+			"buffer: %s was not a usable trace buffer (%v); moved it to %s and started a fresh one", path, err, dest))
+		if _, err = createFile(path); err == nil {
+			if err = b.connect(); err == nil {
+				err = b.ensureSchema(context.Background())
+			}
+		}
+	}
+	if err != nil {
+		b.closeDB()
+		return nil, fmt.Errorf("buffer: open %s: %w", path, classify(err))
+	}
+	return b, nil
+}
+
+// dsn builds the connection string. Per-connection settings live here so that a connection
+// database/sql reopens (after a cancelled context) gets them again; persistent settings
+// (journal mode, auto_vacuum) are written into the file once, by ensureSchema.
+func (b *Buffer) dsn(extra string) string {
+	sync := "NORMAL"
+	if b.opts.syncFull {
+		sync = "FULL"
+	}
+	u := url.URL{Scheme: "file", Path: b.path}
+	return u.String() + fmt.Sprintf(
+		"?_pragma=busy_timeout(%d)&_pragma=synchronous(%s)&_pragma=journal_size_limit(%d)&_txlock=immediate%s",
+		b.opts.busyTimeout.Milliseconds(), sync, journalSizeLimit, extra)
+}
+
+// journalSizeLimit truncates the WAL back to this size after a checkpoint, so the journal
+// allowance on top of the cap stays small.
+const journalSizeLimit = 4 << 20
+
+func (b *Buffer) connect() error {
+	db, err := sql.Open("sqlite", b.dsn(""))
+	if err != nil {
+		return err
+	}
+	// One connection: the buffer's writes are serialised anyway, and a second connection
+	// would only add its own page cache and lock traffic.
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	b.db = db
+	return nil
+}
+
+// openReadOnly opens an existing file for reading only. A copied WAL-mode file needs its
+// -shm to be creatable to be read normally; where it is not (a read-only copy), the file is
+// opened as immutable, which reads the main file as it is.
+func (b *Buffer) openReadOnly() error {
+	try := func(extra string) error {
+		db, err := sql.Open("sqlite", b.dsn(extra))
+		if err != nil {
+			return err
+		}
+		db.SetMaxOpenConns(1)
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN ('tracing','settings')`).Scan(&n); err != nil {
+			db.Close()
+			return err
+		}
+		if n != 2 {
+			db.Close()
+			return fmt.Errorf("%s is a SQLite database but not a trace buffer (no tracing and settings tables)", b.path)
+		}
+		var own int
+		if err := db.QueryRow(`SELECT count(*) FROM pragma_table_info('tracing') WHERE name IN ('created','attempts')`).Scan(&own); err != nil {
+			db.Close()
+			return err
+		}
+		if own != 2 {
+			b.extraCols = absentCols
+		}
+		b.db = db
+		return nil
+	}
+	err := try("&mode=ro")
+	if err != nil && !isDamaged(err) && sqliteCode(err) != 0 {
+		if err2 := try("&mode=ro&immutable=1"); err2 == nil {
+			return nil
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("buffer: open %s read-only: %w", b.path, classify(err))
+	}
+	return nil
+}
+
+func (b *Buffer) closeDB() {
+	if b.db != nil {
+		b.db.Close()
+		b.db = nil
+	}
+}
+
+// Path returns the file the buffer lives in.
+func (b *Buffer) Path() string { return b.path }
+
+// Warnings returns what Open recovered from (a damaged file moved aside), for the caller
+// to log once.
+func (b *Buffer) Warnings() []string { return append([]string(nil), b.warnings...) }
+
+// Close returns freed pages to the file system if a drain removed rows, and closes the
+// file. Closing the last connection checkpoints the WAL into the main file.
+func (b *Buffer) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil
+	}
+	b.closed = true
+	var err error
+	if b.freed && !b.opts.readOnly {
+		err = b.reclaimLocked(context.Background())
+	}
+	return errors.Join(err, b.db.Close())
+}
+
+// lock takes b.mu and fails if the buffer is closed.
+func (b *Buffer) lock() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return ErrClosed
+	}
+	return nil
+}
+
+// writeTx runs fn in one BEGIN IMMEDIATE transaction (the DSN's _txlock), so a writer takes
+// the lock up front instead of failing on an upgrade from a read lock.
+func (b *Buffer) writeTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if b.opts.readOnly {
+		return errors.New("buffer: opened read-only")
+	}
+	tx, err := b.db.BeginTx(ctx, nil)
+	if err != nil {
+		return classify(err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return classify(err)
+	}
+	return classify(tx.Commit())
+}

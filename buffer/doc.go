@@ -1,0 +1,49 @@
+// Package buffer is the durable on-disk queue of trace data that a charm keeps at
+// $JUJU_CHARM_DIR/.tracing-data.db until a tracing receiver is related.
+//
+// A row is one exported batch: opaque bytes plus the MIME type they are sent with.
+// The package knows nothing of OpenTelemetry; the exporter package encodes spans into
+// rows and the drainer sends them.
+//
+// # Compatibility with Python ops
+//
+// The schema is the one ops[tracing] writes — table tracing(id, priority, data, mime) and
+// settings(key, value) — so a buffer left behind by a Python charm on upgrade-charm is
+// adopted in place: its application/json rows stay and are sent with their own type.
+// charmtrace adds two columns with defaults (created, attempts) and one table of its own
+// (charmtrace_drops); ops' INSERTs name their columns, so an adopted file still works for ops.
+//
+// # Priorities and the byte cap
+//
+// Rows are pushed at [PriorityDefault]; [Buffer.MarkObserved] raises the rows this
+// process pushed, and every later push, to [PriorityObserved]. The cap is measured on
+// the file itself (live pages × page size), not estimated from row sizes: before an
+// insert that would pass it, the lowest-priority, oldest rows are evicted, only as many
+// as needed, and counted. A chunk larger than the cap is refused with [ErrTooLarge] and
+// counted; it is never stored. Freed pages are reused by later inserts and returned to
+// the file system (auto_vacuum=INCREMENTAL) when a drain has emptied enough of them, so
+// the file shrinks after a drain.
+//
+// # Durability
+//
+// The file is in WAL mode with synchronous=NORMAL by default: a push that returned nil
+// survives the process being killed at any point (SQLite commits are atomic and durable
+// across application crashes whatever the sync level), and the file is never corrupted by
+// a crash or power loss. On power loss or a kernel crash the most recent commits may roll
+// back. [WithSyncFull] selects synchronous=FULL, which syncs the WAL on every commit and
+// makes acknowledged pushes durable across power loss too, at the cost of one fsync per push.
+//
+// # Concurrency
+//
+// A Buffer is safe for concurrent use by goroutines; it holds one SQLite connection. Several
+// processes may open the same file at once (a hook and a juju exec can overlap): writes are
+// BEGIN IMMEDIATE transactions and wait for the lock at most the busy timeout (default 3 s),
+// then fail with an error instead of hanging. Nothing is retried blindly.
+//
+// # Damaged files
+//
+// A file at the path that is not a SQLite database, or whose schema cannot be read, is moved
+// aside to .tracing-data.db.corrupt-<time> and a fresh buffer is created; [Buffer.Warnings]
+// says so. A read-only directory or a full disk is returned as an error the caller can
+// degrade on (see [ErrDiskFull]).
+package buffer

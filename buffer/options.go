@@ -1,0 +1,54 @@
+package buffer
+
+import (
+	"fmt"
+	"time"
+)
+
+// DefaultMaxBytes is the default on-disk cap, the same 40 MiB as ops[tracing].
+const DefaultMaxBytes = 40 << 20
+
+// minMaxBytes is the smallest cap accepted: below it the schema alone would not fit.
+const minMaxBytes = 64 << 10
+
+// DefaultBusyTimeout bounds how long a write waits for another process's lock.
+const DefaultBusyTimeout = 3 * time.Second
+
+type options struct {
+	maxBytes    int64
+	busyTimeout time.Duration
+	syncFull    bool
+	readOnly    bool
+}
+
+// Option configures Open.
+type Option func(*options)
+
+// WithMaxBytes sets the on-disk cap in bytes (default DefaultMaxBytes).
+func WithMaxBytes(n int64) Option { return func(o *options) { o.maxBytes = n } }
+
+// WithBusyTimeout sets how long a write waits for a lock held by another connection
+// before it fails (default DefaultBusyTimeout).
+func WithBusyTimeout(d time.Duration) Option { return func(o *options) { o.busyTimeout = d } }
+
+// WithSyncFull makes every commit sync the WAL (synchronous=FULL), so acknowledged pushes
+// also survive power loss. The default, NORMAL, survives process crashes only.
+func WithSyncFull() Option { return func(o *options) { o.syncFull = true } }
+
+// WithReadOnly opens an existing file without ever writing to it or moving it aside:
+// for inspecting a buffer copied off a unit.
+func WithReadOnly() Option { return func(o *options) { o.readOnly = true } }
+
+func newOptions(opts []Option) (options, error) {
+	o := options{maxBytes: DefaultMaxBytes, busyTimeout: DefaultBusyTimeout}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.maxBytes < minMaxBytes {
+		return o, fmt.Errorf("buffer: max bytes %d is below the minimum of %d", o.maxBytes, minMaxBytes)
+	}
+	if o.busyTimeout <= 0 {
+		return o, fmt.Errorf("buffer: busy timeout must be positive, got %v", o.busyTimeout)
+	}
+	return o, nil
+}

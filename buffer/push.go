@@ -1,0 +1,201 @@
+package buffer
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Drop reasons the buffer itself counts.
+const (
+	DropTooLarge = "too_large" // a chunk larger than the cap, refused
+	DropEvicted  = "evicted"   // removed to keep the cap
+)
+
+// Push stores one chunk at the current priority of this process and returns its row id.
+// It keeps the file within the cap by evicting the lowest-priority, oldest rows first,
+// only as many as needed. A chunk larger than the cap is refused with ErrTooLarge.
+func (b *Buffer) Push(ctx context.Context, data []byte, mime string) (int64, error) {
+	if mime == "" {
+		return 0, fmt.Errorf("buffer: push: empty mime type")
+	}
+	if err := b.lock(); err != nil {
+		return 0, err
+	}
+	defer b.mu.Unlock()
+	if int64(len(data)) > b.opts.maxBytes {
+		err := b.writeTx(ctx, func(tx *sql.Tx) error { return countDrop(ctx, tx, DropTooLarge, 1) })
+		if err != nil {
+			return 0, fmt.Errorf("%w (%d bytes, cap %d); counting it failed: %v", ErrTooLarge, len(data), b.opts.maxBytes, err)
+		}
+		return 0, fmt.Errorf("%w (%d bytes, cap %d)", ErrTooLarge, len(data), b.opts.maxBytes)
+	}
+	priority := PriorityDefault
+	if b.observed {
+		priority = PriorityObserved
+	}
+	var id int64
+	err := b.writeTx(ctx, func(tx *sql.Tx) error {
+		if err := b.makeRoom(ctx, tx, int64(len(data))); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx,
+			`INSERT INTO tracing (priority, data, mime, created) VALUES (?, ?, ?, ?)`,
+			priority, data, mime, time.Now().UnixMilli())
+		if err != nil {
+			return err
+		}
+		id, err = res.LastInsertId()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("buffer: push: %w", err)
+	}
+	if priority == PriorityDefault {
+		b.pushed = append(b.pushed, id)
+	}
+	return id, nil
+}
+
+// rowCost estimates the pages a row of n payload bytes occupies, in bytes: the payload
+// spread over overflow pages (each loses 4 bytes to its next-page pointer) plus a page
+// for the cell, the index entry and rounding.
+func rowCost(n, pageSize int64) int64 {
+	return n + (n/(pageSize-4)+1)*4 + pageSize
+}
+
+// makeRoom evicts rows until the live pages of the file plus the new row fit the cap.
+func (b *Buffer) makeRoom(ctx context.Context, tx *sql.Tx, n int64) error {
+	ps, err := b.pageSizeTx(ctx, tx)
+	if err != nil {
+		return err
+	}
+	used, err := livePages(ctx, tx)
+	if err != nil {
+		return err
+	}
+	need := used*ps + rowCost(n, ps) - b.opts.maxBytes
+	if need <= 0 {
+		return nil
+	}
+	// Walk the (priority, id) index from the cheapest rows up; length(data) is read from
+	// the record header, not from the blob's overflow pages.
+	rows, err := tx.QueryContext(ctx, `SELECT id, length(data) FROM tracing ORDER BY priority ASC, id ASC`)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	var freed int64
+	for freed < need && rows.Next() {
+		var id, l int64
+		if err := rows.Scan(&id, &l); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+		freed += rowCost(l, ps)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := deleteIDs(ctx, tx, ids); err != nil {
+		return err
+	}
+	b.freed = true
+	return countDrop(ctx, tx, DropEvicted, int64(len(ids)))
+}
+
+func (b *Buffer) pageSizeTx(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) (int64, error) {
+	if b.pageSize == 0 {
+		if err := q.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&b.pageSize); err != nil {
+			return 0, err
+		}
+	}
+	return b.pageSize, nil
+}
+
+// livePages is the number of pages in use: the file's pages less the free list.
+func livePages(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var pages, free int64
+	if err := tx.QueryRowContext(ctx, `SELECT (SELECT page_count FROM pragma_page_count), (SELECT freelist_count FROM pragma_freelist_count)`).Scan(&pages, &free); err != nil {
+		return 0, err
+	}
+	return pages - free, nil
+}
+
+// idChunk keeps IN lists well under SQLite's variable limit.
+const idChunk = 500
+
+func deleteIDs(ctx context.Context, tx *sql.Tx, ids []int64) error {
+	return forChunks(ids, func(part []int64) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM tracing WHERE id IN (`+placeholders(len(part))+`)`, anys(part)...)
+		return err
+	})
+}
+
+func forChunks(ids []int64, fn func([]int64) error) error {
+	for len(ids) > 0 {
+		n := min(len(ids), idChunk)
+		if err := fn(ids[:n]); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+func anys(ids []int64) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
+}
+
+func countDrop(ctx context.Context, tx *sql.Tx, reason string, n int64) error {
+	_, err := tx.ExecContext(ctx,
+		`INSERT INTO charmtrace_drops (reason, count) VALUES (?, ?)
+		 ON CONFLICT(reason) DO UPDATE SET count = count + excluded.count`, reason, n)
+	return err
+}
+
+// MarkObserved raises every row this process has pushed to PriorityObserved, and makes
+// every later push from this process use it. Rows already sent or evicted are skipped.
+func (b *Buffer) MarkObserved(ctx context.Context) error {
+	if err := b.lock(); err != nil {
+		return err
+	}
+	defer b.mu.Unlock()
+	if b.observed {
+		return nil
+	}
+	if len(b.pushed) > 0 {
+		err := b.writeTx(ctx, func(tx *sql.Tx) error {
+			return forChunks(b.pushed, func(part []int64) error {
+				_, err := tx.ExecContext(ctx,
+					fmt.Sprintf(`UPDATE tracing SET priority = %d WHERE id IN (%s)`, PriorityObserved, placeholders(len(part))),
+					anys(part)...)
+				return err
+			})
+		})
+		if err != nil {
+			return fmt.Errorf("buffer: mark observed: %w", err)
+		}
+	}
+	// Set under b.mu, which Push also holds: no push can slip in between the UPDATE and
+	// the flag with the old priority.
+	b.observed = true
+	b.pushed = nil
+	return nil
+}
