@@ -1,0 +1,163 @@
+package charmhooks
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Tools wraps the hook tools a charm needs with typed methods. Every call
+// goes through one Runner, so installing a traced runner traces them all.
+//
+// Data never travels on the command line where Juju offers another way:
+// relation-set and state-set send JSON on standard input (or, if the
+// runner cannot pass stdin, in a 0600 temporary file), secret content goes
+// in 0600 files named with key#file=. action-set is the exception: Juju
+// accepts its values only as arguments.
+type Tools struct {
+	run     Runner
+	stdin   StdinRunner // nil when run cannot pass standard input
+	tempDir string
+	now     func() time.Time
+
+	leaderMu   sync.Mutex
+	leader     bool
+	leaderSeen time.Time // zero: not asked yet
+}
+
+// ToolsOption configures Tools.
+type ToolsOption func(*Tools)
+
+// WithTempDir sets where the temporary 0700 directories for secret content
+// are created (default os.TempDir()).
+func WithTempDir(dir string) ToolsOption {
+	return func(t *Tools) { t.tempDir = dir }
+}
+
+// WithClock sets the clock used for the is-leader cache (tests).
+func WithClock(now func() time.Time) ToolsOption {
+	return func(t *Tools) { t.now = now }
+}
+
+// NewTools returns the typed hook tools over r.
+func NewTools(r Runner, opts ...ToolsOption) *Tools {
+	t := &Tools{run: r, now: time.Now}
+	t.stdin, _ = r.(StdinRunner)
+	for _, o := range opts {
+		o(t)
+	}
+	return t
+}
+
+// Runner returns the runner the tools call.
+func (t *Tools) Runner() Runner { return t.run }
+
+// runJSON runs a tool that prints JSON and decodes it into dst.
+func (t *Tools) runJSON(dst any, name string, args ...string) error {
+	out, err := t.run.Run(name, args...)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(out, dst); err != nil {
+		return fmt.Errorf("charmhooks: %s printed output that is not the expected JSON: %w", name, err)
+	}
+	return nil
+}
+
+// runMapInput runs a tool that reads a YAML/JSON map given as --file:
+// on standard input when the runner can, else from a private temp file.
+func (t *Tools) runMapInput(data map[string]string, name string, args ...string) error {
+	body, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	if t.stdin != nil {
+		_, err = t.stdin.RunWithStdin(body, name, append(args, "--file", "-")...)
+		return err
+	}
+	return t.withPrivateFiles(map[string][]byte{"data.json": body}, func(paths map[string]string) error {
+		_, err := t.run.Run(name, append(args, "--file", paths["data.json"])...)
+		return err
+	})
+}
+
+// withPrivateFiles writes each file into a fresh 0700 directory with mode
+// 0600, calls fn with their paths, and removes the directory whatever
+// happens. File names must already be safe path elements.
+func (t *Tools) withPrivateFiles(files map[string][]byte, fn func(paths map[string]string) error) error {
+	dir, err := os.MkdirTemp(t.tempDir, "charmhooks-")
+	if err != nil {
+		return fmt.Errorf("charmhooks: create private temp dir: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	// MkdirTemp already uses 0700; the umask cannot widen it, but say so.
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("charmhooks: restrict private temp dir: %w", err)
+	}
+	paths := make(map[string]string, len(files))
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return fmt.Errorf("charmhooks: create private temp file: %w", err)
+		}
+		_, werr := f.Write(content)
+		cerr := f.Close()
+		if werr != nil || cerr != nil {
+			return fmt.Errorf("charmhooks: write private temp file: %w", firstErr(werr, cerr))
+		}
+		paths[name] = p
+	}
+	return fn(paths)
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// IsLeader reports whether this unit leads its application. Juju grants
+// leadership for at least 30 s, so the answer is cached for 30 s (as ops
+// does); a failed call is not cached.
+func (t *Tools) IsLeader() (bool, error) {
+	t.leaderMu.Lock()
+	defer t.leaderMu.Unlock()
+	now := t.now()
+	if !t.leaderSeen.IsZero() && now.Sub(t.leaderSeen) < leaderCache && !now.Before(t.leaderSeen) {
+		return t.leader, nil
+	}
+	var leader bool
+	if err := t.runJSON(&leader, "is-leader", "--format=json"); err != nil {
+		return false, err
+	}
+	t.leader, t.leaderSeen = leader, now
+	return leader, nil
+}
+
+const leaderCache = 30 * time.Second
+
+// ConfigGet decodes the charm's configuration (config-get --format=json)
+// into dst: a map[string]any or a struct with json tags.
+func (t *Tools) ConfigGet(dst any) error {
+	return t.runJSON(dst, "config-get", "--format=json")
+}
+
+// Reboot asks Juju to reboot the machine after this hook (now=false) or
+// at once (now=true, which kills the hook; Juju re-runs it after the
+// reboot). Not allowed in actions.
+func (t *Tools) Reboot(now bool) error {
+	var err error
+	if now {
+		_, err = t.run.Run("juju-reboot", "--now")
+	} else {
+		_, err = t.run.Run("juju-reboot")
+	}
+	return err
+}
