@@ -54,9 +54,9 @@ type MemoryDeferStore struct {
 }
 
 type deferred struct {
-	id              int64
-	event, handler  string
-	snapshot        []byte
+	id             int64
+	event, handler string
+	snapshot       []byte
 }
 
 var _ DeferStore = (*MemoryDeferStore)(nil)
