@@ -36,14 +36,15 @@ func (b *Buffer) Push(ctx context.Context, data []byte, mime string) (int64, err
 	if b.observed {
 		priority = PriorityObserved
 	}
+	if err := b.prepare(ctx); err != nil {
+		return 0, fmt.Errorf("buffer: push: %w", err)
+	}
 	var id int64
 	err := b.writeTx(ctx, func(tx *sql.Tx) error {
 		if err := b.makeRoom(ctx, tx, int64(len(data))); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx,
-			`INSERT INTO tracing (priority, data, mime, created) VALUES (?, ?, ?, ?)`,
-			priority, data, mime, time.Now().UnixMilli())
+		res, err := tx.StmtContext(ctx, b.insertStmt).ExecContext(ctx, priority, data, mime, time.Now().UnixMilli())
 		if err != nil {
 			return err
 		}
@@ -72,10 +73,11 @@ func (b *Buffer) makeRoom(ctx context.Context, tx *sql.Tx, n int64) error {
 	if err != nil {
 		return err
 	}
-	used, err := livePages(ctx, tx)
-	if err != nil {
+	var pages, free int64
+	if err := tx.StmtContext(ctx, b.liveStmt).QueryRowContext(ctx).Scan(&pages, &free); err != nil {
 		return err
 	}
+	used := pages - free // live pages: the file's pages less the free list
 	need := used*ps + rowCost(n, ps) - b.opts.maxBytes
 	if need <= 0 {
 		return nil
@@ -121,13 +123,23 @@ func (b *Buffer) pageSizeTx(ctx context.Context, q interface {
 	return b.pageSize, nil
 }
 
-// livePages is the number of pages in use: the file's pages less the free list.
-func livePages(ctx context.Context, tx *sql.Tx) (int64, error) {
-	var pages, free int64
-	if err := tx.QueryRowContext(ctx, `SELECT (SELECT page_count FROM pragma_page_count), (SELECT freelist_count FROM pragma_freelist_count)`).Scan(&pages, &free); err != nil {
-		return 0, err
+// prepare readies the statements of the push path, once. b.mu is held.
+func (b *Buffer) prepare(ctx context.Context) error {
+	if b.insertStmt != nil {
+		return nil
 	}
-	return pages - free, nil
+	ins, err := b.db.PrepareContext(ctx, `INSERT INTO tracing (priority, data, mime, created) VALUES (?, ?, ?, ?)`)
+	if err != nil {
+		return classify(err)
+	}
+	live, err := b.db.PrepareContext(ctx,
+		`SELECT (SELECT page_count FROM pragma_page_count), (SELECT freelist_count FROM pragma_freelist_count)`)
+	if err != nil {
+		ins.Close()
+		return classify(err)
+	}
+	b.insertStmt, b.liveStmt = ins, live
+	return nil
 }
 
 // idChunk keeps IN lists well under SQLite's variable limit.
