@@ -1,0 +1,62 @@
+package state_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+
+	"github.com/charmtrace/charmtrace/state"
+)
+
+// One dispatch: open the unit's state, take the lock, read and change a
+// value, queue a deferred event, commit. Nothing is kept unless Commit runs.
+func Example() {
+	charmDir, err := os.MkdirTemp("", "charm")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(charmDir)
+
+	db, err := state.Open(filepath.Join(charmDir, ".unit-state.db"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+
+	for range 2 {
+		ctx := context.Background()
+		d, err := db.Begin(ctx)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer d.Rollback() // a no-op once committed
+
+		runs, _, err := state.Load[int](ctx, d, "charm", "runs")
+		if err != nil {
+			log.Fatal(err)
+		}
+		runs++
+		if err := d.Set(ctx, "charm", "runs", runs); err != nil {
+			log.Fatal(err)
+		}
+		if err := d.AppendDeferred(ctx, "config-changed", "onConfigChanged", []byte(`{}`)); err != nil {
+			log.Fatal(err)
+		}
+		queued := 0
+		if err := d.ForEachDeferred(ctx, func(int64, string, string, []byte) error {
+			queued++
+			return nil
+		}); err != nil {
+			log.Fatal(err)
+		}
+		if err := d.Commit(); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("run %d, %d deferred event(s) queued\n", runs, queued)
+	}
+	// Output:
+	// run 1, 1 deferred event(s) queued
+	// run 2, 1 deferred event(s) queued
+}
