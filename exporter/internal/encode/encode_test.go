@@ -112,4 +112,3 @@ func TestEncodeConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
-
