@@ -1,0 +1,128 @@
+package relation
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// Literal databags from the reference (juju-wire-protocol.md §1.7, §2.1, §2.2).
+const (
+	tempoHTTP  = `[{"protocol": {"name": "otlp_grpc", "type": "grpc"}, "url": "tempo.cos.svc.cluster.local:4317"}, {"protocol": {"name": "otlp_http", "type": "http"}, "url": "http://tempo.cos.svc.cluster.local:4318"}]`
+	tempoHTTPS = `[{"protocol": {"name": "otlp_grpc", "type": "grpc"}, "url": "tempo.cos.svc.cluster.local:4317"}, {"protocol": {"name": "otlp_http", "type": "http"}, "url": "https://tempo.cos.svc.cluster.local:4318"}]`
+	ingress    = `[{"protocol": {"name": "otlp_http", "type": "http"}, "url": "http://10.43.8.34:4318"}]`
+	slash      = `[{"protocol":{"name":"otlp_http","type":"http"},"url":"http://tracing.example:4318/"}]`
+	pemA       = "-----BEGIN CERTIFICATE-----\nMIIDPzCCAiegAwIBAgIUaaaa\n-----END CERTIFICATE-----"
+	pemB       = "-----BEGIN CERTIFICATE-----\nMIIBbbbb\n-----END CERTIFICATE-----"
+)
+
+func TestTracesURL(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		app  map[string]string
+		want string
+		err  error
+	}{
+		{"tempo http", map[string]string{"receivers": tempoHTTP}, "http://tempo.cos.svc.cluster.local:4318/v1/traces", nil},
+		{"tempo https", map[string]string{"receivers": tempoHTTPS}, "https://tempo.cos.svc.cluster.local:4318/v1/traces", nil},
+		{"ingress", map[string]string{"receivers": ingress}, "http://10.43.8.34:4318/v1/traces", nil},
+		{"trailing slash", map[string]string{"receivers": slash}, "http://tracing.example:4318/v1/traces", nil},
+		{"first otlp_http wins", map[string]string{"receivers": `[{"protocol":{"name":"otlp_http","type":"http"},"url":"http://a:1"},{"protocol":{"name":"otlp_http","type":"http"},"url":"http://b:2"}]`}, "http://a:1/v1/traces", nil},
+		{"path kept", map[string]string{"receivers": `[{"protocol":{"name":"otlp_http","type":"http"},"url":"https://gw/tempo/"}]`}, "https://gw/tempo/v1/traces", nil},
+		{"empty databag", map[string]string{}, "", ErrNoData},
+		{"empty receivers", map[string]string{"receivers": "[]"}, "", ErrNoReceiver},
+		{"grpc only", map[string]string{"receivers": `[{"protocol":{"name":"otlp_grpc","type":"grpc"},"url":"t:4317"}]`}, "", ErrNoReceiver},
+		{"legacy v0 host+ingesters", map[string]string{"host": `"tempo-0.tempo-endpoints.cos.svc.cluster.local"`, "ingesters": `[{"protocol":"otlp_http","port":4318}]`}, "", ErrLegacy},
+		{"legacy v2 string protocol", map[string]string{"host": `"tempo-0"`, "receivers": `[{"protocol":"otlp_http","port":4318}]`}, "", ErrLegacy},
+		{"not json", map[string]string{"receivers": "otlp_http"}, "", ErrInvalid},
+		{"bad type", map[string]string{"receivers": `[{"protocol":{"name":"otlp_http","type":"udp"},"url":"http://a"}]`}, "", ErrInvalid},
+		{"no url", map[string]string{"receivers": `[{"protocol":{"name":"otlp_http","type":"http"}}]`}, "", ErrInvalid},
+		{"huge", map[string]string{"receivers": "[" + strings.Repeat(" ", maxValue) + "]"}, "", ErrInvalid},
+		{"file scheme", map[string]string{"receivers": `[{"protocol":{"name":"otlp_http","type":"http"},"url":"file:///etc/passwd"}]`}, "", ErrBadURL},
+		{"javascript", map[string]string{"receivers": `[{"protocol":{"name":"otlp_http","type":"http"},"url":"javascript:alert(1)"}]`}, "", ErrBadURL},
+		{"credentials", map[string]string{"receivers": `[{"protocol":{"name":"otlp_http","type":"http"},"url":"https://user:secret@tempo:4318"}]`}, "", ErrBadURL},
+		{"no host", map[string]string{"receivers": `[{"protocol":{"name":"otlp_http","type":"http"},"url":"http://"}]`}, "", ErrBadURL},
+		{"query", map[string]string{"receivers": `[{"protocol":{"name":"otlp_http","type":"http"},"url":"http://a:1/?x=1"}]`}, "", ErrBadURL},
+		{"invalid utf-8", map[string]string{"receivers": "[{\"protocol\":{\"name\":\"otlp_http\",\"type\":\"http\"},\"url\":\"http://a\xff:1\"}]"}, "", ErrBadURL},
+		{"control char", map[string]string{"receivers": `[{"protocol":{"name":"otlp_http","type":"http"},"url":"http://a\n:1"}]`}, "", ErrBadURL},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := TracesURL(c.app)
+			if !errors.Is(err, c.err) || got != c.want {
+				t.Fatalf("TracesURL = %q, %v; want %q, %v", got, err, c.want, c.err)
+			}
+			if err != nil && len(err.Error()) > 400 {
+				t.Fatalf("error message of %d bytes echoes the input", len(err.Error()))
+			}
+		})
+	}
+}
+
+func TestNeedsWrite(t *testing.T) {
+	for _, c := range []struct {
+		cur     string
+		present bool
+		want    bool
+	}{
+		{"", false, true},
+		{`["otlp_http"]`, true, false},
+		{`[ "otlp_http" ]`, true, false}, // Python's separators: same value, no write
+		{`["otlp_grpc"]`, true, true},
+		{`["otlp_http","zipkin"]`, true, true},
+		{`garbage`, true, true},
+	} {
+		if got := NeedsWrite(c.cur, c.present); got != c.want {
+			t.Errorf("NeedsWrite(%q, %v) = %v", c.cur, c.present, got)
+		}
+	}
+}
+
+func TestCABundle(t *testing.T) {
+	jsonList := func(pems ...string) string {
+		var b strings.Builder
+		b.WriteString("[")
+		for i, p := range pems {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(`"` + strings.ReplaceAll(p, "\n", `\n`) + `"`)
+		}
+		return b.String() + "]"
+	}
+	for _, c := range []struct {
+		name  string
+		app   map[string]string
+		units []map[string]string
+		want  string
+		err   error
+	}{
+		{"v1 one", map[string]string{"certificates": jsonList(pemA), "version": "1"}, nil, pemA, nil},
+		{"v1 one with trailing newline", map[string]string{"certificates": jsonList(pemA + "\n")}, nil, pemA, nil},
+		{"v1 several unsorted, duplicated", map[string]string{"certificates": jsonList(pemA+"\n", pemB, pemA)}, nil, pemB + "\n" + pemA, nil},
+		{"v1 empty, no units", map[string]string{"certificates": "[]", "version": "1"}, nil, "", ErrNoCertificates},
+		{"empty databag", map[string]string{}, nil, "", ErrNoCertificates},
+		{"v0 raw PEM", map[string]string{}, []map[string]string{{"ca": pemA, "certificate": pemA, "ingress-address": "10.1.2.3"}}, pemA, nil},
+		{"v0 JSON (v1 compat mode)", map[string]string{"certificates": "[]"}, []map[string]string{{
+			"ca": `"` + strings.ReplaceAll(pemA, "\n", `\n`) + `"`, "chain": jsonList(pemA, pemB), "version": "0", "private-address": "10.1.2.3",
+		}}, pemB + "\n" + pemA, nil}, // sorted: "MIIB…" before "MIID…"
+		{"v0 first unit with data", map[string]string{}, []map[string]string{{"ingress-address": "x"}, {"ca": pemB}}, pemB, nil},
+		{"v1 not json", map[string]string{"certificates": "-----BEGIN"}, nil, "", ErrInvalid},
+		{"garbage PEM", map[string]string{"certificates": `["hello"]`}, nil, "", ErrInvalid},
+		{"hundreds of PEMs", map[string]string{"certificates": jsonList(manyPEMs(300)...)}, nil, "", ErrInvalid},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := CABundle(c.app, c.units)
+			if !errors.Is(err, c.err) || got != c.want {
+				t.Fatalf("CABundle = %q, %v; want %q, %v", got, err, c.want, c.err)
+			}
+		})
+	}
+}
+
+func manyPEMs(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = strings.Replace(pemB, "bbbb", strings.Repeat("b", i+1), 1)
+	}
+	return out
+}
