@@ -10,8 +10,42 @@ import (
 	"github.com/charmtrace/charmtrace/state"
 )
 
-// One dispatch: open the unit's state, take the lock, read and change a
-// value, queue a deferred event, commit. Nothing is kept unless Commit runs.
+// runOnce is one dispatch: take the lock, read and change a value, queue a
+// deferred event, commit. Nothing is kept unless Commit runs.
+func runOnce(ctx context.Context, db *state.DB) error {
+	d, err := db.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer d.Rollback() // a no-op once committed
+
+	runs, _, err := state.Load[int](ctx, d, "charm", "runs")
+	if err != nil {
+		return err
+	}
+	runs++
+	if err := d.Set(ctx, "charm", "runs", runs); err != nil {
+		return err
+	}
+	if err := d.AppendDeferred(ctx, "config-changed", "onConfigChanged", []byte(`{}`)); err != nil {
+		return err
+	}
+	queued := 0
+	if err := d.ForEachDeferred(ctx, func(int64, string, string, []byte) error {
+		queued++
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := d.Commit(); err != nil {
+		return err
+	}
+	fmt.Printf("run %d, %d deferred event(s) queued\n", runs, queued)
+	return nil
+}
+
+// Two dispatches on the same unit: the value carries over, and the same
+// deferred event queued twice is kept once.
 func Example() {
 	charmDir, err := os.MkdirTemp("", "charm")
 	if err != nil {
@@ -26,35 +60,9 @@ func Example() {
 	defer db.Close()
 
 	for range 2 {
-		ctx := context.Background()
-		d, err := db.Begin(ctx)
-		if err != nil {
+		if err := runOnce(context.Background(), db); err != nil {
 			log.Fatal(err)
 		}
-		defer d.Rollback() // a no-op once committed
-
-		runs, _, err := state.Load[int](ctx, d, "charm", "runs")
-		if err != nil {
-			log.Fatal(err)
-		}
-		runs++
-		if err := d.Set(ctx, "charm", "runs", runs); err != nil {
-			log.Fatal(err)
-		}
-		if err := d.AppendDeferred(ctx, "config-changed", "onConfigChanged", []byte(`{}`)); err != nil {
-			log.Fatal(err)
-		}
-		queued := 0
-		if err := d.ForEachDeferred(ctx, func(int64, string, string, []byte) error {
-			queued++
-			return nil
-		}); err != nil {
-			log.Fatal(err)
-		}
-		if err := d.Commit(); err != nil {
-			log.Fatal(err)
-		}
-		fmt.Printf("run %d, %d deferred event(s) queued\n", runs, queued)
 	}
 	// Output:
 	// run 1, 1 deferred event(s) queued

@@ -3,6 +3,7 @@ package state
 import (
 	"database/sql"
 	"fmt"
+	"math"
 	"net/url"
 	"path/filepath"
 	"sync/atomic"
@@ -71,7 +72,9 @@ func Open(path string, opts ...Option) (*DB, error) {
 func dsn(path string, lockWait time.Duration) string {
 	q := url.Values{}
 	q.Set("mode", "rw")
-	q.Set("_pragma", fmt.Sprintf("busy_timeout(%d)", lockWait.Milliseconds()))
+	// SQLite keeps the timeout in a C int of milliseconds (about 24 days).
+	ms := min(lockWait.Milliseconds(), math.MaxInt32)
+	q.Set("_pragma", fmt.Sprintf("busy_timeout(%d)", ms))
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
