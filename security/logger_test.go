@@ -108,6 +108,9 @@ func TestEventJSON(t *testing.T) {
 			if got := r.msgs[0]; got.level != "TRACE" || got.message != tc.want {
 				t.Errorf("sink got level %q\n%s\nwant TRACE\n%s", got.level, got.message, tc.want)
 			}
+			if order, _ := keys(t, r.msgs[0].message); len(order) != 6 {
+				t.Errorf("keys %v", order)
+			}
 			if strings.Contains(r.msgs[0].message, "hunter2") {
 				t.Error("the event copied the error's message")
 			}
@@ -148,6 +151,12 @@ func TestJSONEscapingMatchesPython(t *testing.T) {
 		`,a\"b\\c<>&\u007f\u0000\u001f\t\n\r\b\f \u00e9\u00e9\u20ac\ud83d\ude00/\ufffd", `
 	if !strings.Contains(r.msgs[0].message, want) {
 		t.Fatalf("got %s\nwant it to contain %s", r.msgs[0].message, want)
+	}
+	// And any JSON reader gets the check name back (the invalid byte as
+	// U+FFFD).
+	_, v := keys(t, r.msgs[0].message)
+	if got, want := v["event"], "sys_monitor_disabled:"+strconv.Itoa(os.Getuid())+","+strings.ToValidUTF8(check, "\uFFFD"); got != want {
+		t.Errorf("decoded event %q, want %q", got, want)
 	}
 }
 
