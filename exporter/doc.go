@@ -1,0 +1,46 @@
+// Package exporter is charmtrace's bridge from OpenTelemetry spans to the
+// durable buffer, and from the buffer to an OTLP/HTTP receiver.
+//
+// Exporter is an sdktrace.SpanExporter. ExportSpans encodes a batch as one OTLP
+// TracesData protobuf through the public otlptrace transform (the bytes are an
+// ExportTraceServiceRequest body) and stores it as one buffer row. It never
+// touches the network, so a slow or dead receiver cannot stall the SDK's batch
+// processor or the hook.
+//
+// A drainer sends the stored rows whenever the buffer holds a destination: in
+// the background from Start while the charm runs, and once more at Shutdown
+// within one overall time budget (default 5 s) that bounds DNS, dial, TLS
+// handshake and body transfer together. Whatever is not sent stays on disk for
+// the next dispatch.
+//
+// # Delivery rules
+//
+// Each answer decides the fate of the row, following the OTLP/HTTP
+// specification:
+//
+//   - 2xx: delivered, the row is deleted. Spans a partial_success reports as
+//     rejected are counted; the row is not resent.
+//   - 413: the row is split (by ResourceSpans, then ScopeSpans, then spans) and
+//     the halves sent; a single span that is still too large is dropped.
+//   - 408, 500 and other 5xx: the row is kept and the drain moves on to the
+//     next row.
+//   - 429, 502, 503, 504, any answer with Retry-After, redirects (never
+//     followed: a POST turned into a GET must not count as a delivery),
+//     transport and TLS verification errors: the row is kept and the drain
+//     stops, because the receiver, not the row, is the problem.
+//   - Any other 4xx: the row is poison. It is dropped and counted by reason
+//     (for example "http_400").
+//
+// One failing row costs at most one attempt per drain and never holds back the
+// rows behind it. After a drain that reached no receiver, later drains, in this
+// process and the next dispatches, skip the network for a back-off window kept
+// in the buffer's settings (Retry-After when the receiver gave one); a new
+// destination ends the window at once.
+//
+// Destinations are http:// (plaintext, the CA bundle is ignored) or https://
+// with the TLS policy of the charmtrace tls package. Requests go through a
+// plain net/http transport, so the exporter never traces its own exports.
+//
+// Sender performs one drain on its own, with the same rules: the charmtrace
+// CLI uses it to replay a buffer copied off a unit.
+package exporter

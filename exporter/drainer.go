@@ -1,0 +1,218 @@
+package exporter
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/charmtrace/charmtrace/buffer"
+)
+
+// drainer runs the drains of one Exporter: in a background goroutine once
+// started, and a final one at Shutdown. Drains never overlap; the fields
+// below mu belong to whichever runs them.
+type drainer struct {
+	buf   *buffer.Buffer
+	cfg   config
+	stats *counters
+
+	wake      chan struct{} // new rows or a new destination; capacity 1
+	final     chan struct{} // closed by finish
+	done      chan struct{} // closed when the goroutine returns
+	cancelRun context.CancelFunc
+
+	mu        sync.Mutex
+	dest      buffer.Destination
+	destKnown bool
+	finalDone bool
+
+	sender     *Sender
+	senderDest string // fingerprint of the destination sender was built for
+	window     backoff
+	windowRead bool
+	retryAt    map[int64]time.Time // rows that failed in this process: not before then
+}
+
+func newDrainer(buf *buffer.Buffer, cfg config, stats *counters) *drainer {
+	return &drainer{
+		buf: buf, cfg: cfg, stats: stats,
+		wake:    make(chan struct{}, 1),
+		final:   make(chan struct{}),
+		retryAt: map[int64]time.Time{},
+	}
+}
+
+func (d *drainer) wakeup() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (d *drainer) setDestination(dest buffer.Destination) {
+	d.mu.Lock()
+	d.dest, d.destKnown = dest, true
+	d.mu.Unlock()
+	d.wakeup()
+}
+
+// destination returns the destination, reading the buffer only the first
+// time: a dispatch without one costs a single read.
+func (d *drainer) destination(ctx context.Context) (buffer.Destination, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.destKnown {
+		dest, err := d.buf.Destination(ctx)
+		if err != nil {
+			return buffer.Destination{}, err
+		}
+		d.dest, d.destKnown = dest, true
+	}
+	return d.dest, nil
+}
+
+func (d *drainer) start(ctx context.Context) {
+	ctx, d.cancelRun = context.WithCancel(ctx)
+	d.done = make(chan struct{})
+	go d.run(ctx)
+}
+
+func (d *drainer) run(ctx context.Context) {
+	defer close(d.done)
+	for {
+		select {
+		case <-d.final:
+			d.finalPass(ctx)
+			return
+		default:
+		}
+		next := d.pass(ctx)
+		var timer *time.Timer
+		var fire <-chan time.Time
+		if !next.IsZero() {
+			timer = time.NewTimer(time.Until(next))
+			fire = timer.C
+		}
+		select {
+		case <-ctx.Done():
+		case <-d.wake:
+		case <-fire:
+		case <-d.final:
+			d.finalPass(ctx)
+			return
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+		if ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+func (d *drainer) finalPass(ctx context.Context) {
+	d.pass(ctx)
+	d.mu.Lock()
+	d.finalDone = true
+	d.mu.Unlock()
+}
+
+// finish performs the final drain within ctx: through the goroutine if it
+// runs, inline otherwise; then it releases connections.
+func (d *drainer) finish(ctx context.Context) {
+	if d.done != nil {
+		stop := context.AfterFunc(ctx, d.cancelRun)
+		defer stop()
+		close(d.final)
+		<-d.done // quick once ctx ends: every step of a drain honours it
+		d.cancelRun()
+	}
+	d.mu.Lock()
+	finalDone := d.finalDone
+	d.mu.Unlock()
+	if !finalDone {
+		d.pass(ctx)
+	}
+	if d.sender != nil {
+		d.sender.Close()
+	}
+}
+
+// pass drains once if there is a destination and no back-off window holds
+// the network back. It returns when to come back on its own: the end of the
+// window, or when a row that failed may be retried; zero when only new rows
+// or a new destination should trigger the next pass.
+func (d *drainer) pass(ctx context.Context) time.Time {
+	if ctx.Err() != nil {
+		return time.Time{}
+	}
+	dest, err := d.destination(ctx)
+	if err != nil {
+		d.stats.failed(fmt.Errorf("read destination: %w", err))
+		return time.Time{}
+	}
+	if dest.URL == "" {
+		return time.Time{}
+	}
+	fp := fingerprint(dest)
+	if d.sender == nil || d.senderDest != fp {
+		if d.sender != nil {
+			d.sender.Close()
+			d.sender = nil
+		}
+		clear(d.retryAt)
+		client, err := newClient(dest, d.cfg.maxRetryAfter)
+		if err != nil {
+			d.stats.failed(fmt.Errorf("destination refused, not sending: %w", err))
+			return time.Time{}
+		}
+		d.sender = &Sender{client: client, timeout: d.cfg.shutdownBudget}
+		d.senderDest = fp
+	}
+	if !d.windowRead {
+		w, err := loadBackoff(ctx, d.buf)
+		if err != nil {
+			d.stats.failed(fmt.Errorf("read back-off window: %w", err))
+			return time.Time{}
+		}
+		d.window, d.windowRead = w, true
+	}
+	if d.window.active(fp, time.Now()) {
+		return d.window.Until
+	}
+
+	now := time.Now()
+	for id, at := range d.retryAt {
+		if !now.Before(at) {
+			delete(d.retryAt, id)
+		}
+	}
+	rep, err := d.sender.drain(ctx, d.buf, &drainHooks{
+		skip:    func(id int64) bool { _, ok := d.retryAt[id]; return ok },
+		retried: func(id int64) { d.retryAt[id] = time.Now().Add(d.cfg.backoffInitial) },
+	})
+	if next := d.window.next(rep, fp, time.Now(), d.cfg); !next.equal(d.window) {
+		bctx, cancel := bookkeepingContext(ctx)
+		if werr := storeBackoff(bctx, d.buf, next); werr != nil && err == nil {
+			err = fmt.Errorf("store back-off window: %w", werr)
+		}
+		cancel()
+		d.window = next
+	}
+	var until time.Time
+	if d.window.active(fp, time.Now()) {
+		until = d.window.Until
+	}
+	d.stats.add(rep, err, until)
+	if !until.IsZero() {
+		return until
+	}
+	var soonest time.Time
+	for _, at := range d.retryAt {
+		if soonest.IsZero() || at.Before(soonest) {
+			soonest = at
+		}
+	}
+	return soonest
+}

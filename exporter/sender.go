@@ -1,0 +1,240 @@
+package exporter
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/charmtrace/charmtrace/buffer"
+	"github.com/charmtrace/charmtrace/exporter/internal/otlphttp"
+	"github.com/charmtrace/charmtrace/exporter/internal/split"
+)
+
+// bookkeepingGrace is how long recording a row's fate may take after the
+// drain's own deadline has passed: deleting a row the receiver just accepted
+// is worth a few milliseconds over budget, re-sending it next time is not
+// worth a hang.
+const bookkeepingGrace = 50 * time.Millisecond
+
+// Drop reasons the sender counts, besides "http_<status>" for poison rows.
+const (
+	DropUnsplittable = "unsplittable_413" // a single span a receiver finds too large
+)
+
+// Report tells what one drain did.
+type Report struct {
+	Sent          int            // rows delivered (each part of a split row counts)
+	SentBytes     int64          // payload bytes delivered
+	RejectedSpans int64          // spans receivers refused in a partial success
+	Retried       int            // rows kept after a failed attempt
+	Split         int            // rows split after a 413
+	Dropped       map[string]int // rows dropped as undeliverable, by reason
+	// Unavailable is set when the drain stopped early because the receiver
+	// could not be reached or asked to be left alone.
+	Unavailable bool
+	RetryAfter  time.Duration // what the receiver asked for, capped; 0 if nothing
+	LastError   error         // the last failure, nil if none
+}
+
+// Sender drains a buffer into one destination. It is safe for one drain at a
+// time; use one Sender per goroutine.
+type Sender struct {
+	client   *otlphttp.Client
+	keep     bool
+	progress func(Report)
+	timeout  time.Duration
+}
+
+// SenderOption configures a Sender.
+type SenderOption func(*Sender)
+
+// WithKeep makes the Sender delete, drop and split nothing: every row stays in
+// the buffer whatever the receiver answers (for replaying a copied buffer to a
+// second receiver). The buffer may then be opened read-only.
+func WithKeep() SenderOption { return func(s *Sender) { s.keep = true } }
+
+// WithProgress calls fn with the running totals after every row.
+func WithProgress(fn func(Report)) SenderOption { return func(s *Sender) { s.progress = fn } }
+
+// WithRequestTimeout bounds each request (default 10 s); the drain's ctx
+// bounds them all.
+func WithRequestTimeout(d time.Duration) SenderOption {
+	return func(s *Sender) {
+		if d > 0 {
+			s.timeout = d
+		}
+	}
+}
+
+// NewSender returns a Sender for dest. It fails, without any network I/O, on
+// a URL that is not http:// or https://, a URL carrying credentials, or an
+// https:// destination whose CA bundle holds no certificate.
+func NewSender(dest buffer.Destination, opts ...SenderOption) (*Sender, error) {
+	client, err := newClient(dest, defaultMaxRetryAfter)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sender{client: client, timeout: 10 * time.Second}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
+}
+
+// Close releases idle connections.
+func (s *Sender) Close() { s.client.HTTP.CloseIdleConnections() }
+
+// Drain sends the buffer's rows once each, highest priority and oldest first,
+// until all were tried, the receiver is unavailable, or ctx ends (then the
+// rest stay for later and the Report says what happened). The error is for the
+// buffer failing, not the receiver.
+func (s *Sender) Drain(ctx context.Context, buf *buffer.Buffer) (Report, error) {
+	return s.drain(ctx, buf, nil)
+}
+
+// drain is Drain with a hook for the Exporter: skip leaves rows alone that
+// failed recently in this process; it also learns of every retried row.
+func (s *Sender) drain(ctx context.Context, buf *buffer.Buffer, h *drainHooks) (Report, error) {
+	rep := Report{Dropped: map[string]int{}}
+	seen := map[int64]bool{}
+	for row, err := range buf.Pending(ctx) {
+		if ctx.Err() != nil {
+			return rep, nil // out of time: the rest waits for the next drain
+		}
+		if err != nil {
+			return rep, err
+		}
+		if seen[row.ID] || (h != nil && h.skip(row.ID)) {
+			continue
+		}
+		seen[row.ID] = true
+		stop, err := s.send(ctx, buf, row, &rep, seen, h)
+		if s.progress != nil {
+			s.progress(rep.clone())
+		}
+		if err != nil || stop {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+type drainHooks struct {
+	skip    func(id int64) bool
+	retried func(id int64)
+}
+
+// send posts one row and records its fate. stop means the receiver is
+// unavailable and the drain should end.
+func (s *Sender) send(ctx context.Context, buf *buffer.Buffer, row buffer.Row, rep *Report, seen map[int64]bool, h *drainHooks) (stop bool, err error) {
+	reqCtx, cancel := context.WithTimeout(ctx, s.timeout)
+	res := s.client.Send(reqCtx, row.Data, contentType(row.Mime))
+	cancel()
+	bctx, cancel := bookkeepingContext(ctx)
+	defer cancel()
+
+	switch res.Outcome {
+	case otlphttp.Delivered:
+		rep.Sent++
+		rep.SentBytes += int64(len(row.Data))
+		if res.Rejected > 0 || res.Message != "" {
+			rep.RejectedSpans += res.Rejected
+			rep.LastError = fmt.Errorf("receiver accepted the data partially: %d span(s) rejected: %q", res.Rejected, res.Message)
+		}
+		return false, s.remove(bctx, buf, row.ID)
+	case otlphttp.Poison:
+		rep.LastError = res.Err
+		return false, s.drop(bctx, buf, row.ID, fmt.Sprintf("http_%d", res.Status), rep)
+	case otlphttp.TooLarge:
+		return s.split(ctx, bctx, buf, row, rep, seen, h)
+	}
+	// Retry or Unavailable: the row stays.
+	rep.Retried++
+	rep.LastError = res.Err
+	if h != nil && row.ID != 0 {
+		h.retried(row.ID)
+	}
+	if !s.keep && row.ID != 0 {
+		if err := buf.RecordAttempt(bctx, row.ID); err != nil {
+			return true, err
+		}
+	}
+	if res.Outcome == otlphttp.Unavailable {
+		rep.Unavailable = true
+		rep.RetryAfter = max(rep.RetryAfter, res.RetryAfter)
+		return true, nil
+	}
+	return false, nil
+}
+
+// split halves a row refused with 413 and sends both halves in this drain.
+func (s *Sender) split(ctx, bctx context.Context, buf *buffer.Buffer, row buffer.Row, rep *Report, seen map[int64]bool, h *drainHooks) (bool, error) {
+	first, second, err := split.Halve(row.Data, row.Mime)
+	if err != nil {
+		rep.LastError = fmt.Errorf("receiver answered 413 and the row cannot be split: %w", err)
+		return false, s.drop(bctx, buf, row.ID, DropUnsplittable, rep)
+	}
+	rep.Split++
+	parts := []buffer.Row{{Mime: row.Mime, Data: first}, {Mime: row.Mime, Data: second}}
+	if !s.keep && row.ID != 0 {
+		ids, err := buf.Split(bctx, row.ID, [][]byte{first, second})
+		if err != nil {
+			return true, err
+		}
+		if len(ids) != len(parts) {
+			return false, nil // the row vanished meanwhile (another process sent it)
+		}
+		for i, id := range ids {
+			parts[i].ID = id
+			seen[id] = true
+		}
+	}
+	for _, p := range parts {
+		if ctx.Err() != nil {
+			return true, nil
+		}
+		if stop, err := s.send(ctx, buf, p, rep, seen, h); stop || err != nil {
+			return stop, err
+		}
+	}
+	return false, nil
+}
+
+func (s *Sender) remove(ctx context.Context, buf *buffer.Buffer, id int64) error {
+	if s.keep || id == 0 {
+		return nil
+	}
+	return buf.Remove(ctx, id)
+}
+
+func (s *Sender) drop(ctx context.Context, buf *buffer.Buffer, id int64, reason string, rep *Report) error {
+	rep.Dropped[reason]++
+	if s.keep || id == 0 {
+		return nil
+	}
+	return buf.Drop(ctx, id, reason)
+}
+
+// bookkeepingContext is ctx while it lives, and a short grace period once the
+// drain's deadline has passed.
+func bookkeepingContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if ctx.Err() == nil {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(context.WithoutCancel(ctx), bookkeepingGrace)
+}
+
+// contentType is the row's own MIME type: Python ops rows are OTLP/JSON.
+func contentType(mime string) string {
+	if mime == "" {
+		return buffer.MimeProtobuf
+	}
+	return mime
+}
+
+func (r Report) clone() Report {
+	r.Dropped = maps.Clone(r.Dropped)
+	return r
+}
+
