@@ -237,4 +237,3 @@ func (r Report) clone() Report {
 	r.Dropped = maps.Clone(r.Dropped)
 	return r
 }
-
