@@ -44,11 +44,13 @@ func (db *DB) Begin(ctx context.Context) (*Dispatch, error) {
 	}
 	if err := begin(ctx, conn); err != nil {
 		conn.Close()
-		if isBusy(err) {
-			return nil, fmt.Errorf("%w: gave up on %s after waiting %v", ErrLocked, db.path, db.lockWait)
-		}
+		// ctx first: a wait that ctx cut short also ends in SQLITE_BUSY,
+		// and "gave up after the lock wait" would then be wrong.
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, fmt.Errorf("state: waiting for the lock on %s: %w", db.path, ctxErr)
+		}
+		if isBusy(err) {
+			return nil, fmt.Errorf("%w: gave up on %s after waiting %v", ErrLocked, db.path, db.lockWait)
 		}
 		return nil, db.fail("begin on", err)
 	}
