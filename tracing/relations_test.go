@@ -1,0 +1,231 @@
+package tracing
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/charmtrace/charmtrace/charmhooks"
+	"github.com/charmtrace/charmtrace/internal/fakejuju"
+	"github.com/charmtrace/charmtrace/internal/testcerts"
+)
+
+// receiver is an OTLP/HTTP endpoint on loopback that accepts everything.
+type receiver struct {
+	*httptest.Server
+	mu     sync.Mutex
+	bodies [][]byte
+}
+
+func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	b, _ := io.ReadAll(req.Body)
+	r.mu.Lock()
+	r.bodies = append(r.bodies, b)
+	r.mu.Unlock()
+	w.Header().Set("Content-Type", "application/x-protobuf")
+	w.WriteHeader(http.StatusOK)
+}
+
+func (r *receiver) received() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.bodies)
+}
+
+func newReceiver(t *testing.T) *receiver {
+	r := &receiver{}
+	r.Server = httptest.NewServer(r)
+	t.Cleanup(r.Close)
+	return r
+}
+
+func newTLSReceiver(t *testing.T) (*receiver, string) {
+	ca, err := testcerts.NewRoot("test CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := ca.NewLeaf(testcerts.LeafOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &receiver{}
+	r.Server = testcerts.NewTLSServer(r, leaf, tls.VersionTLS12, tls.VersionTLS13)
+	t.Cleanup(r.Close)
+	return r, string(ca.PEM())
+}
+
+func receiversJSON(url string) string {
+	b, _ := json.Marshal([]map[string]any{
+		{"protocol": map[string]string{"name": "otlp_grpc", "type": "grpc"}, "url": "127.0.0.1:1"},
+		{"protocol": map[string]string{"name": "otlp_http", "type": "http"}, "url": url},
+	})
+	return string(b)
+}
+
+func relationEnv(rel *fakejuju.Relation) map[string]string {
+	return map[string]string{"JUJU_RELATION": rel.Endpoint, "JUJU_RELATION_ID": rel.Ref(), "JUJU_REMOTE_APP": rel.RemoteApp}
+}
+
+func noSetup(c *Charm) error { return nil }
+
+func toolCalls(r *fakejuju.Runner, tool string) int {
+	n := 0
+	for _, c := range r.Calls() {
+		if c.Tool == tool {
+			n++
+		}
+	}
+	return n
+}
+
+func TestHTTPReceiverIsFollowedAndDelivered(t *testing.T) {
+	recv := newReceiver(t)
+	u := newUnit(t)
+	// Two dispatches before any receiver: their spans wait in the buffer.
+	u.dispatch("install", nil, noSetup)
+	u.dispatch("start", nil, noSetup)
+	rel := &fakejuju.Relation{ID: 7, Endpoint: "charm-tracing", RemoteApp: "tempo",
+		RemoteAppData: map[string]string{"receivers": receiversJSON(recv.URL + "/")}}
+	u.st.Relations = append(u.st.Relations, rel)
+	u.dispatch("charm-tracing-relation-changed", relationEnv(rel), noSetup)
+
+	if d := u.destination(); d.URL != recv.URL+"/v1/traces" || d.CA != "" {
+		t.Fatalf("destination = %+v", d)
+	}
+	if got := rel.LocalAppData["receivers"]; got != `["otlp_http"]` {
+		t.Fatalf("leader published receivers = %q", got)
+	}
+	if rows := u.rows(); len(rows) != 0 {
+		t.Fatalf("%d rows left after the drain", len(rows))
+	}
+	if recv.received() < 2 {
+		t.Fatalf("receiver got %d requests, want the install, start and relation-changed batches", recv.received())
+	}
+
+	// An ordinary dispatch afterwards trusts the stored destination: one hook-tool
+	// call (relation-ids), no databag read, no write.
+	before := len(u.runner.Calls())
+	u.dispatch("update-status", nil, noSetup)
+	var calls []string
+	for _, c := range u.runner.Calls()[before:] {
+		if c.Tool != "juju-log" {
+			calls = append(calls, c.Tool)
+		}
+	}
+	if len(calls) != 1 || calls[0] != "relation-ids" {
+		t.Fatalf("update-status hook-tool calls = %v", calls)
+	}
+	if len(u.rows()) != 0 {
+		t.Fatal("update-status spans were not delivered")
+	}
+
+	// relation-changed again with the same data: the leader writes nothing.
+	sets := toolCalls(u.runner, "relation-set")
+	u.dispatch("charm-tracing-relation-changed", relationEnv(rel), noSetup)
+	if toolCalls(u.runner, "relation-set") != sets {
+		t.Fatal("receivers rewritten although unchanged")
+	}
+
+	// relation-broken: back to buffer only.
+	u.dispatch("charm-tracing-relation-broken", relationEnv(rel), noSetup)
+	if d := u.destination(); d.URL != "" {
+		t.Fatalf("destination after relation-broken = %+v", d)
+	}
+}
+
+func TestNonLeaderReadsButDoesNotWrite(t *testing.T) {
+	recv := newReceiver(t)
+	u := newUnit(t)
+	u.st.Leader = false
+	rel := &fakejuju.Relation{ID: 3, Endpoint: "charm-tracing", RemoteApp: "tempo",
+		RemoteAppData: map[string]string{"receivers": receiversJSON(recv.URL)}}
+	u.st.Relations = []*fakejuju.Relation{rel}
+	env := relationEnv(rel)
+	env["JUJU_REMOTE_UNIT"] = "tempo/0"
+	u.dispatch("charm-tracing-relation-joined", env, noSetup)
+	if d := u.destination(); d.URL != recv.URL+"/v1/traces" {
+		t.Fatalf("destination = %+v", d)
+	}
+	if len(rel.LocalAppData) != 0 || toolCalls(u.runner, "relation-set") != 0 {
+		t.Fatalf("non-leader wrote %v", rel.LocalAppData)
+	}
+}
+
+func TestHTTPSWaitsForTheCA(t *testing.T) {
+	recv, caPEM := newTLSReceiver(t)
+	u := newUnit(t)
+	rel := &fakejuju.Relation{ID: 7, Endpoint: "charm-tracing", RemoteApp: "tempo",
+		RemoteAppData: map[string]string{"receivers": receiversJSON(recv.URL)}}
+	u.st.Relations = []*fakejuju.Relation{rel}
+	u.dispatch("charm-tracing-relation-changed", relationEnv(rel), noSetup)
+	if d := u.destination(); d.URL != "" {
+		t.Fatalf("https destination without a CA = %+v", d)
+	}
+	if !strings.Contains(strings.Join(u.logs(), "\n"), "no CA is related on receive-ca-cert") {
+		t.Fatalf("no warning about the missing CA: %q", u.logs())
+	}
+
+	ca := &fakejuju.Relation{ID: 9, Endpoint: "receive-ca-cert", RemoteApp: "self-signed-certificates"}
+	u.st.Relations = append(u.st.Relations, ca)
+	u.dispatch("receive-ca-cert-relation-created", relationEnv(ca), noSetup)
+	if ca.LocalAppData["version"] != "1" {
+		t.Fatalf("leader did not announce certificate_transfer v1: %v", ca.LocalAppData)
+	}
+	pems, _ := json.Marshal([]string{caPEM})
+	ca.RemoteAppData = map[string]string{"certificates": string(pems), "version": "1"}
+	u.dispatch("receive-ca-cert-relation-changed", relationEnv(ca), noSetup)
+	d := u.destination()
+	if d.URL != recv.URL+"/v1/traces" || d.CA != strings.TrimSpace(caPEM) {
+		t.Fatalf("destination = %+v", d)
+	}
+	if len(u.rows()) != 0 || recv.received() == 0 {
+		t.Fatalf("rows left %d, received %d", len(u.rows()), recv.received())
+	}
+}
+
+func TestLegacyProviderMeansBufferOnly(t *testing.T) {
+	u := newUnit(t)
+	rel := &fakejuju.Relation{ID: 7, Endpoint: "charm-tracing", RemoteApp: "tempo", RemoteAppData: map[string]string{
+		"host": `"tempo-0"`, "ingesters": `[{"protocol":"otlp_http","port":4318}]`}}
+	u.st.Relations = []*fakejuju.Relation{rel}
+	u.dispatch("charm-tracing-relation-changed", relationEnv(rel), noSetup)
+	if d := u.destination(); d.URL != "" {
+		t.Fatalf("destination = %+v", d)
+	}
+	n := 0
+	for _, l := range u.logs() {
+		if strings.Contains(l, "legacy tracing format") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d log lines about the legacy format, want 1: %q", n, u.logs())
+	}
+}
+
+// A handler's hook-tool failure that is an authorisation error becomes an authz_fail event.
+func TestAuthzFailureIsASecurityEvent(t *testing.T) {
+	u := newUnit(t)
+	u.st.Leader = false
+	rel := &fakejuju.Relation{ID: 2, Endpoint: "db", RemoteApp: "client"}
+	u.st.Relations = []*fakejuju.Relation{rel}
+	u.dispatch("db-relation-changed", relationEnv(rel), func(c *Charm) error {
+		c.Router.Handle("db-relation-changed", func(ctx context.Context, e charmhooks.Event) error {
+			c.Tools.RelationSetApp(e.RelationRef(), map[string]string{"k": "v"}) // not the leader
+			return nil
+		})
+		return nil
+	})
+	for _, l := range u.logs() {
+		if strings.HasPrefix(l, "TRACE ") && strings.Contains(l, `"event": "authz_fail:`) && strings.Contains(l, "relation-set") {
+			return
+		}
+	}
+	t.Fatalf("no authz_fail event in %q", u.logs())
+}
