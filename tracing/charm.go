@@ -1,9 +1,11 @@
 package tracing
 
 import (
+	"context"
 	"log/slog"
 
 	"github.com/charmtrace/charmtrace/charmhooks"
+	"github.com/charmtrace/charmtrace/state"
 )
 
 // Charm is what a charm's setup function receives: where to register its handlers and
@@ -14,6 +16,15 @@ type Charm struct {
 	Router  *charmhooks.Router
 	Tools   *charmhooks.Tools
 	Logger  *slog.Logger
+
+	state *lazyState
+}
+
+// State returns the dispatch's transaction on the unit state database
+// ($JUJU_CHARM_DIR/.unit-state.db), opening it on first use. What a handler stores there
+// is committed only if the dispatch succeeds.
+func (c *Charm) State(ctx context.Context) (*state.Dispatch, error) {
+	return c.state.open(ctx, true)
 }
 
 // SetupFunc registers a charm's handlers on c.Router. It runs once per dispatch, before

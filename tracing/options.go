@@ -1,6 +1,7 @@
 package tracing
 
 import (
+	"io"
 	"os"
 	"time"
 
@@ -34,7 +35,8 @@ type config struct {
 	runner          charmhooks.Runner
 	bufferOpts      []buffer.Option
 	processors      []sdktrace.SpanProcessor
-	stderr          *os.File
+	seam            *runnerSeam // Wrap only
+	stderr          io.Writer
 }
 
 func newConfig(opts []Option) *config {

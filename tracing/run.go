@@ -99,6 +99,25 @@ func (d *dispatch) debug(msg string) {
 }
 
 func (d *dispatch) run(setup SetupFunc) (status int) {
+	router := charmhooks.NewRouter()
+	ctx, root, runner := d.begin(router.Current)
+	if d.tp != nil {
+		router.Use(handlerSpans(d.tracer))
+	}
+	tools := charmhooks.NewTools(runner)
+	if d.buf != nil {
+		d.reconcile(ctx, tools)
+	}
+	status = d.runCharm(ctx, root, router, tools, setup)
+	root.End()
+	d.shutdown()
+	return status
+}
+
+// begin starts tracing (unless disabled), the root span and the jhack log lines, and
+// returns the dispatch's context and the hook-tool runner to use: traced, with its parent
+// taken from inner() while a handler runs and from the root span otherwise.
+func (d *dispatch) begin(inner func() context.Context) (context.Context, trace.Span, charmhooks.Runner) {
 	if !d.cfg.disabled && d.cfg.getenv(DisableEnv) != "1" {
 		d.start()
 	}
@@ -106,7 +125,6 @@ func (d *dispatch) run(setup SetupFunc) (status int) {
 	if tracer == nil {
 		tracer = noop.NewTracerProvider().Tracer(ScopeName)
 	}
-
 	ctx := context.Background()
 	if parent, ok := remoteParent(d.jc); ok {
 		ctx = trace.ContextWithRemoteSpanContext(ctx, parent)
@@ -120,30 +138,17 @@ func (d *dispatch) run(setup SetupFunc) (status int) {
 	}
 	d.debug(fmt.Sprintf("Emitting Juju event %s.", d.jc.Event.SnakeName()))
 	root.AddEvent(d.jc.Event.Name)
-
-	router := charmhooks.NewRouter()
+	if d.tp == nil {
+		return ctx, root, d.base
+	}
 	current := func() context.Context {
-		if c := router.Current(); trace.SpanFromContext(c).SpanContext().IsValid() {
+		if c := inner(); trace.SpanFromContext(c).SpanContext().IsValid() {
 			return c
 		}
 		return ctx
 	}
-	runner := d.base
-	if d.tp != nil {
-		runner = charmhooks.NewTracedRunner(d.base, tracer,
-			charmhooks.WithContext(current), charmhooks.WithFailureHook(d.toolFailed))
-		router.Use(handlerSpans(tracer))
-	}
-	tools := charmhooks.NewTools(runner)
-
-	if d.buf != nil {
-		d.reconcile(ctx, tools)
-	}
-
-	status = d.runCharm(ctx, root, router, tools, setup)
-	root.End()
-	d.shutdown()
-	return status
+	return ctx, root, charmhooks.NewTracedRunner(d.base, tracer,
+		charmhooks.WithContext(current), charmhooks.WithFailureHook(d.toolFailed))
 }
 
 // runCharm runs setup and the router, turning an error or a panic into the exit status
@@ -160,7 +165,7 @@ func (d *dispatch) runCharm(ctx context.Context, root trace.Span, router *charmh
 		}
 	}()
 	store := &lazyState{path: filepath.Join(d.jc.CharmDir, ".unit-state.db")}
-	c := &Charm{Context: d.jc, Router: router, Tools: tools,
+	c := &Charm{Context: d.jc, Router: router, Tools: tools, state: store,
 		Logger: slog.New(charmhooks.NewLogHandler(d.base, &charmhooks.LogHandlerOptions{Fallback: d.cfg.stderr}))}
 	err := setup(c)
 	if err == nil {

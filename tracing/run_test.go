@@ -2,6 +2,7 @@ package tracing
 
 import (
 	"context"
+	"io"
 	"errors"
 	"fmt"
 	"os"
@@ -74,12 +75,16 @@ func (u *unit) dispatch(event string, extra map[string]string, setup SetupFunc, 
 		env[k] = v
 	}
 	u.runner.SetEnv(env)
-	u.rec = tracetest.NewSpanRecorder()
 	opts = append([]Option{
 		WithGetenv(func(k string) string { return env[k] }),
-		WithRunner(u.runner), WithSpanProcessor(u.rec),
+		WithRunner(u.runner), WithSpanProcessor(u.recorder()),
 	}, opts...)
 	return Run(setup, opts...)
+}
+
+func (u *unit) recorder() *tracetest.SpanRecorder {
+	u.rec = tracetest.NewSpanRecorder()
+	return u.rec
 }
 
 func (u *unit) logs() []string {
@@ -253,7 +258,7 @@ func TestPanicAndErrorKeepTheirStatusAndAreRecorded(t *testing.T) {
 			status := u.dispatch("config-changed", nil, func(ch *Charm) error {
 				ch.Router.Handle("config-changed", c.handler, charmhooks.HandlerName("onConfig"))
 				return nil
-			}, func(cfg *config) { cfg.stderr = devNull(t) })
+			}, func(cfg *config) { cfg.stderr = io.Discard })
 			if status != c.status {
 				t.Fatalf("status %d, want %d", status, c.status)
 			}
@@ -365,14 +370,6 @@ func TestCheckMetadata(t *testing.T) {
 	}
 }
 
-func devNull(t *testing.T) *os.File {
-	f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	return f
-}
 
 var _ = fmt.Sprint
 var _ trace.Span

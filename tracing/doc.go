@@ -1,0 +1,48 @@
+// Package tracing turns each dispatch of a Go charm into a durable OpenTelemetry trace.
+//
+// A charm's main function is one call:
+//
+//	func main() { tracing.Main(setup) }
+//
+//	func setup(c *tracing.Charm) error {
+//		c.Router.Handle("start", func(ctx context.Context, e charmhooks.Event) error {
+//			return c.Tools.StatusSet(charmhooks.StatusActive, "")
+//		})
+//		return nil
+//	}
+//
+// Main reads the Juju context, opens the trace buffer ($JUJU_CHARM_DIR/.tracing-data.db),
+// installs a tracer provider whose resource carries the same attributes as ops[tracing]
+// (service.name = application, service.namespace = model UUID, juju_unit, …) as the
+// global provider, and starts the dispatch's root span — a child of Juju's own span when
+// Juju 4 passes JUJU_TRACE_ID and JUJU_SPAN_ID. It logs the trace id for jhack, follows
+// the tracing and certificate_transfer relations to a destination, and runs the charm:
+// every handler call is a span, every hook-tool call a child span that records names and
+// keys, never values. Charm code makes its own spans with otel.Tracer(...) from the ctx
+// its handler receives. An error or panic is recorded on the root span (type only, never
+// the message) and as a sys_crash security event, and the exit status is the charm's own.
+//
+// Spans are stored, never sent, while the charm runs; the exporter sends the backlog
+// oldest-first to the receiver the relations name, in the background and at the end of
+// the dispatch within one budget (WithBudget, default 5 s). A dispatch whose event had a
+// charm handler raises its rows to the observed priority, so they outlive unobserved
+// ones when the buffer is full.
+//
+// # Relations (requirer side)
+//
+// tracing v2 on WithTracingRelation's endpoint (default "charm-tracing"): the leader
+// publishes receivers=["otlp_http"] when the value differs; the destination is the first
+// otlp_http receiver's URL plus /v1/traces. certificate_transfer v1 (v0 fallback) on
+// WithCARelation's endpoint (default "receive-ca-cert") supplies the CA of an https
+// receiver; until it has, spans stay buffered. Ordinary dispatches trust the stored
+// destination and pay one hook-tool call (relation-ids); relation events re-read the
+// databags.
+//
+// # Failure
+//
+// Tracing never fails a hook: a buffer that cannot open, bad relation data or a dead
+// receiver leaves the charm running untraced or buffer-only, with one warning in the
+// unit's log. CHARMTRACE_DISABLE=1 (or WithDisabled) turns tracing off entirely.
+//
+// Wrap does the same for charms written as a func() error, such as goops charms.
+package tracing
