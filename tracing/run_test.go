@@ -2,9 +2,9 @@ package tracing
 
 import (
 	"context"
-	"io"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -369,7 +369,6 @@ func TestCheckMetadata(t *testing.T) {
 		t.Fatalf("without CA relation: %v", err)
 	}
 }
-
 
 var _ = fmt.Sprint
 var _ trace.Span
