@@ -67,7 +67,8 @@ func runChild(mode string) int {
 			return 3
 		}
 	}
-	b, err := Open(path, WithBusyTimeout(10*time.Second))
+	// No eviction: every acknowledged chunk must still be there, however long the run.
+	b, err := Open(path, WithBusyTimeout(10*time.Second), WithMaxBytes(1<<40))
 	if err != nil {
 		fmt.Println("open:", err)
 		return 2
