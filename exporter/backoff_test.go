@@ -41,7 +41,7 @@ func TestBackoffNext(t *testing.T) {
 	if b2.Failures != 2 || !b2.Until.After(b.Until.Add(10*time.Second)) {
 		t.Fatalf("after two failures: %+v (first %+v)", b2, b)
 	}
-	if got := b2.next(Report{Unavailable: true, RetryAfter: 7 * time.Second}, "d1", now, c); !got.Until.Equal(now.Add(7*time.Second)) {
+	if got := b2.next(Report{Unavailable: true, RetryAfter: 7 * time.Second}, "d1", now, c); !got.Until.Equal(now.Add(7 * time.Second)) {
 		t.Fatalf("Retry-After not used: %+v", got)
 	}
 	if got := b2.next(Report{Sent: 1}, "d1", now, c); got.Failures != 0 || got.active("d1", now) {
