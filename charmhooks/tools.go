@@ -88,15 +88,13 @@ func (t *Tools) runMapInput(data map[string]string, name string, args ...string)
 // 0600, calls fn with their paths, and removes the directory whatever
 // happens. File names must already be safe path elements.
 func (t *Tools) withPrivateFiles(files map[string][]byte, fn func(paths map[string]string) error) error {
+	// MkdirTemp creates the directory with mode 0700 (a umask can only
+	// narrow it), so no other user can even list the files.
 	dir, err := os.MkdirTemp(t.tempDir, "charmhooks-")
 	if err != nil {
 		return fmt.Errorf("charmhooks: create private temp dir: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	// MkdirTemp already uses 0700; the umask cannot widen it, but say so.
-	if err := os.Chmod(dir, 0o700); err != nil {
-		return fmt.Errorf("charmhooks: restrict private temp dir: %w", err)
-	}
 	paths := make(map[string]string, len(files))
 	for name, content := range files {
 		p := filepath.Join(dir, name)
