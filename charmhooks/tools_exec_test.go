@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -509,5 +510,68 @@ func TestExecPortsNetworkReboot(t *testing.T) {
 	}
 	if got := readState(t, in).Reboot; got != "now" {
 		t.Errorf("reboot = %q", got)
+	}
+}
+
+// fileSpy checks, during the call, the files secret-add is given.
+type fileSpy struct {
+	t     *testing.T
+	files map[string]string // key → path
+}
+
+func (s *fileSpy) Run(name string, args ...string) ([]byte, error) {
+	for _, a := range args {
+		key, path, ok := strings.Cut(a, "#file=")
+		if !ok {
+			continue
+		}
+		s.files[key] = path
+		fi, err := os.Stat(path)
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			s.t.Errorf("%s: file mode %v, %v; want 0600", key, fi.Mode(), err)
+		}
+		di, err := os.Stat(filepath.Dir(path))
+		if err != nil || di.Mode().Perm() != 0o700 {
+			s.t.Errorf("%s: dir mode %v, %v; want 0700", key, di.Mode(), err)
+		}
+		if b, _ := os.ReadFile(path); string(b) != "value of "+key {
+			s.t.Errorf("%s: file holds %q", key, b)
+		}
+	}
+	return []byte("secret:d0000000000000000001\n"), nil
+}
+
+func TestSecretContentFiles(t *testing.T) {
+	spy := &fileSpy{t: t, files: map[string]string{}}
+	id, err := charmhooks.NewTools(spy).SecretAdd(map[string]string{"password": "value of password", "tls-key": "value of tls-key"}, charmhooks.SecretOptions{})
+	if err != nil || id != "secret:d0000000000000000001" {
+		t.Fatalf("SecretAdd = %q, %v", id, err)
+	}
+	if len(spy.files) != 2 {
+		t.Fatalf("files %v", spy.files)
+	}
+	for key, path := range spy.files {
+		if filepath.Base(path) != key {
+			t.Errorf("file for %s is %s", key, path)
+		}
+		if _, err := os.Stat(filepath.Dir(path)); !os.IsNotExist(err) {
+			t.Errorf("temporary directory %s still exists after the call", filepath.Dir(path))
+		}
+	}
+}
+
+// TestExecRunnerKeepsEnvironment: with no Env set, the tool sees the
+// charm's whole environment, as Juju's tools need (JUJU_CONTEXT_ID, the
+// agent socket, the relation of the hook).
+func TestExecRunnerKeepsEnvironment(t *testing.T) {
+	in, _ := unit(t, &fakejuju.State{Unit: "myapp/0"}, nil)
+	t.Setenv(fakejuju.StateEnv, in.StatePath)
+	t.Setenv("JUJU_RELATION_ID", "db:3")
+	tools := charmhooks.NewTools(&charmhooks.ExecRunner{Dir: in.Dir})
+	if err := tools.Log(charmhooks.LogInfo, "hello"); err != nil {
+		t.Fatal(err)
+	}
+	if logs := readState(t, in).Logs; len(logs) != 1 || logs[0].Message != "db:3: hello" {
+		t.Errorf("logs %+v: the tool did not see the hook's environment", logs)
 	}
 }
