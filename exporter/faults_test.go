@@ -2,6 +2,7 @@ package exporter_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -348,5 +349,57 @@ func TestNeverTraced(t *testing.T) {
 	}
 	if ended := rec.Ended(); len(ended) != 1 || ended[0].Name() != "dispatch" {
 		t.Fatalf("recorded %d span(s); only the test's own was expected", len(ended))
+	}
+}
+
+// While the charm runs, new rows wake the drainer; a row that just failed is
+// not retried on every wake-up, and does not stop newer rows.
+func TestBackgroundDrainSkipsRecentFailures(t *testing.T) {
+	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, body []byte) bool {
+		if spanNames(body)[0] == "bad-0" {
+			w.WriteHeader(http.StatusInternalServerError)
+			return true
+		}
+		return false
+	})
+	buf := openBuffer(t)
+	e := newExporter(t, buf)
+	setDestination(t, e, rc.url(), "")
+	if err := e.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	export(t, e, spans(1, "bad", nil))
+	waitFor(t, "the failing row's attempt", func() bool { return len(rc.requests()) == 1 })
+	for i := range 3 {
+		export(t, e, spans(1, "good", nil))
+		waitFor(t, "a newer row to arrive", func() bool { return len(rc.accepted()) == i+1 })
+	}
+	shutdown(t, e)
+	if n := len(rc.requests()); n != 4 {
+		t.Fatalf("%d requests, want 4: the failing row was retried on every wake-up", n)
+	}
+	if got := attemptsOf(t, buf); !equalInts(got, []int{1}) {
+		t.Fatalf("attempts per row %v, want [1]", got)
+	}
+}
+
+// Shutdown's ctx deadline bounds the drain when it is shorter than the budget.
+func TestShutdownContextShorterThanBudget(t *testing.T) {
+	bh := newBlackhole(t)
+	buf := openBuffer(t)
+	e := newExporter(t, buf) // default 5 s budget
+	export(t, e, spans(1, "a", nil))
+	setDestination(t, e, bh.url(), "")
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if err := e.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v", err)
+	}
+	if took := time.Since(start); took > 4*time.Second { // hang guard, below the 5 s budget
+		t.Fatalf("Shutdown took %v; its ctx allowed 200ms", took)
+	}
+	if n := len(rows(t, buf)); n != 1 {
+		t.Fatalf("%d rows left", n)
 	}
 }
