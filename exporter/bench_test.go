@@ -2,8 +2,8 @@ package exporter_test
 
 import (
 	"context"
-	cryptotls "crypto/tls"
 	"crypto/rand"
+	cryptotls "crypto/tls"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -268,4 +268,3 @@ func BenchmarkPipelineCPU(b *testing.B) {
 		run(b, e)
 	})
 }
-
