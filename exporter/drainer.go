@@ -179,6 +179,7 @@ func (d *drainer) pass(ctx context.Context) time.Time {
 		d.window, d.windowRead = w, true
 	}
 	if d.window.active(fp, time.Now()) {
+		d.stats.add(Report{}, nil, d.window.Until)
 		return d.window.Until
 	}
 

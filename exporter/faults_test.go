@@ -76,7 +76,9 @@ func TestFaultBlackholeAndPersistedBackoff(t *testing.T) {
 	shutdown(t, e)
 	// A hang guard, not a timing assertion: the figure is measured by the
 	// benchmarks and the reliability suite.
-	if took := time.Since(start); took > budget+5*time.Second {
+	took := time.Since(start)
+	t.Logf("Shutdown against a blackhole took %v with a %v budget", took, budget)
+	if took > budget+5*time.Second {
 		t.Fatalf("Shutdown took %v with a %v budget", took, budget)
 	}
 	if n := len(rows(t, buf)); n != 2 {
@@ -186,6 +188,9 @@ func TestFault503RetryAfter(t *testing.T) {
 	shutdown(t, next)
 	if n := len(rc.requests()); n != 1 {
 		t.Fatalf("%d requests, want 1: Retry-After was not honoured", n)
+	}
+	if got := next.Stats().BackoffUntil; !got.Equal(until) {
+		t.Fatalf("the next dispatch reports back-off until %v, want %v", got, until)
 	}
 }
 
