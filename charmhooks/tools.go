@@ -1,6 +1,7 @@
 package charmhooks
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -60,6 +61,11 @@ func (t *Tools) runJSON(dst any, name string, args ...string) error {
 	out, err := t.run.Run(name, args...)
 	if err != nil {
 		return err
+	}
+	if len(bytes.TrimSpace(out)) == 0 {
+		// Nothing printed reads as JSON null (Juju 4 prints null for an empty state-get;
+		// goopstest's fakes print nothing for an empty list): dst keeps its zero value.
+		return nil
 	}
 	if err := json.Unmarshal(out, dst); err != nil {
 		return fmt.Errorf("charmhooks: %s printed output that is not the expected JSON: %w", name, err)

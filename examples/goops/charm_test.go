@@ -1,8 +1,9 @@
 package charm_test
 
 import (
-	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,17 +15,56 @@ import (
 
 	"github.com/charmtrace/charmtrace/charmhooks"
 	"github.com/charmtrace/charmtrace/examples/goops"
+	"github.com/charmtrace/charmtrace/tracing"
 	"github.com/gruyaume/goops"
 	"github.com/gruyaume/goops/goopstest"
 )
 
 const password = "pw-SENTINEL-31337"
 
-func tracer(t *testing.T) (*tracetest.SpanRecorder, trace.Tracer) {
+const metadata = `name: example
+requires:
+  charm-tracing:
+    interface: tracing
+    limit: 1
+  receive-ca-cert:
+    interface: certificate_transfer
+    limit: 1
+provides:
+  db:
+    interface: example-db
+`
+
+// traced returns the charm wrapped as main.go wraps it, plus what a test needs: goops'
+// fake environment lacks JUJU_CHARM_DIR, so the test supplies a charm directory, and a
+// span recorder sees the spans beside the buffer.
+func traced(t *testing.T) (func() error, *tracetest.SpanRecorder) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "charmcraft.yaml"), []byte(metadata), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	rec := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-	t.Cleanup(func() { tp.Shutdown(context.Background()) })
-	return rec, tp.Tracer("goops-charm")
+	return tracing.Wrap(charm.Configure,
+		tracing.WithCommandRunner(goops.GetCommandRunner, goops.SetCommandRunner),
+		tracing.WithGetenv(func(k string) string {
+			if k == "JUJU_CHARM_DIR" {
+				return dir
+			}
+			return goops.GetEnvGetter().Get(k)
+		}),
+		tracing.WithSpanProcessor(rec)), rec
+}
+
+// charmLogs drops tracing's own jhack lines (goopstest reads "--log-level DEBUG --" as
+// part of the message, so they are matched anywhere in it).
+func charmLogs(lines []goopstest.JujuLogLine) []goopstest.JujuLogLine {
+	var out []goopstest.JujuLogLine
+	for _, l := range lines {
+		if !strings.Contains(l.Message, "Starting root trace") && !strings.Contains(l.Message, "Emitting Juju event") {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 func attrs(s sdktrace.ReadOnlySpan) map[attribute.Key]attribute.Value {
@@ -36,8 +76,8 @@ func attrs(s sdktrace.ReadOnlySpan) map[attribute.Key]attribute.Value {
 }
 
 func TestGivenLeaderWithDBRelationWhenConfigChangedThenToolCallsAreChildSpans(t *testing.T) {
-	rec, tr := tracer(t)
-	ctx := goopstest.NewContext(charm.Traced(tr, charm.Configure), goopstest.WithAppName("example"), goopstest.WithUnitID("example/0"))
+	fn, rec := traced(t)
+	ctx := goopstest.NewContext(fn, goopstest.WithAppName("example"), goopstest.WithUnitID("example/0"))
 	stateIn := goopstest.State{
 		Leader: true,
 		Config: map[string]any{"port": 8080},
@@ -57,7 +97,7 @@ func TestGivenLeaderWithDBRelationWhenConfigChangedThenToolCallsAreChildSpans(t 
 	if got := stateOut.Relations[0].LocalAppData["password"]; got != password {
 		t.Errorf("published password %q", got)
 	}
-	if len(ctx.JujuLog) != 1 || !strings.Contains(ctx.JujuLog[0].Message, "8080") {
+	if logs := charmLogs(ctx.JujuLog); len(logs) != 1 || !strings.Contains(logs[0].Message, "8080") {
 		t.Errorf("juju-log lines %+v", ctx.JujuLog)
 	}
 
@@ -70,7 +110,8 @@ func TestGivenLeaderWithDBRelationWhenConfigChangedThenToolCallsAreChildSpans(t 
 			root = s
 		}
 	}
-	want := []string{"is-leader", "config-get", "secret-get", "relation-ids", "relation-set", "status-set", "config-changed"}
+	// The first relation-ids is tracing looking for its own relation.
+	want := []string{"relation-ids", "is-leader", "config-get", "secret-get", "relation-ids", "relation-set", "status-set", "config-changed"}
 	if strings.Join(names, ",") != strings.Join(want, ",") {
 		t.Fatalf("spans %q, want %q (juju-log is not traced)", names, want)
 	}
@@ -82,7 +123,7 @@ func TestGivenLeaderWithDBRelationWhenConfigChangedThenToolCallsAreChildSpans(t 
 			t.Errorf("span %s: tool attribute %q", s.Name(), got)
 		}
 	}
-	set := attrs(spans[4])
+	set := attrs(spans[5])
 	if got := set[charmhooks.AttrKeys].AsStringSlice(); len(got) != 1 || got[0] != "password" {
 		t.Errorf("relation-set keys %q", got)
 	}
@@ -102,8 +143,8 @@ func TestGivenLeaderWithDBRelationWhenConfigChangedThenToolCallsAreChildSpans(t 
 }
 
 func TestGivenNoSecretWhenInstallThenSecretGetSpanFailsAndSecretIsAdded(t *testing.T) {
-	rec, tr := tracer(t)
-	ctx := goopstest.NewContext(charm.Traced(tr, charm.Configure))
+	fn, rec := traced(t)
+	ctx := goopstest.NewContext(fn)
 	stateOut := ctx.Run("install", goopstest.State{Leader: true, Config: map[string]any{"port": 80}})
 	if ctx.CharmErr != nil {
 		t.Fatal(ctx.CharmErr)
@@ -135,8 +176,8 @@ func TestGivenNoSecretWhenInstallThenSecretGetSpanFailsAndSecretIsAdded(t *testi
 }
 
 func TestGivenNoPortWhenStartThenBlockedAndRootSpanOK(t *testing.T) {
-	rec, tr := tracer(t)
-	ctx := goopstest.NewContext(charm.Traced(tr, charm.Configure))
+	fn, rec := traced(t)
+	ctx := goopstest.NewContext(fn)
 	stateOut := ctx.Run("start", goopstest.State{})
 	if stateOut.UnitStatus.Name != goopstest.StatusBlocked {
 		t.Errorf("status %+v", stateOut.UnitStatus)

@@ -1,14 +1,12 @@
-// Package charm is a small charm written with goops
-// (github.com/gruyaume/goops) whose hook-tool calls are traced by
-// charmtrace's traced runner. It lives in its own module so that the main
-// module never depends on goops; its test runs the charm in goopstest and
-// checks the spans.
+// Package charm is a small charm written with goops (github.com/gruyaume/goops),
+// traced by charmtrace. It lives in its own module so that the main module never
+// depends on goops; its test runs the charm in goopstest and checks the spans.
 //
-// The wiring is one line in main:
+// The wiring is one line in main (see cmd/example):
 //
-//	err := charm.Traced(tracer, charm.Configure)()
+//	err := tracing.Wrap(charm.Configure,
+//		tracing.WithCommandRunner(goops.GetCommandRunner, goops.SetCommandRunner))()
 //
-// Traced installs the traced runner around whatever runner goops holds
-// when the charm runs (the real one in production, goopstest's fake in
-// tests) and restores it afterwards.
+// Wrap decorates whatever runner goops holds when the charm runs (the real one in
+// production, goopstest's fake in tests) and puts it back afterwards.
 package charm

@@ -1,0 +1,22 @@
+// Command example is the goops charm's dispatch binary: the charm's Configure, traced
+// by charmtrace.
+package main
+
+import (
+	"os"
+
+	"github.com/gruyaume/goops"
+
+	"github.com/charmtrace/charmtrace/examples/goops"
+	"github.com/charmtrace/charmtrace/tracing"
+)
+
+func main() {
+	// The one line that adds tracing: goops' runner seam is decorated for the call.
+	configure := tracing.Wrap(charm.Configure,
+		tracing.WithCommandRunner(goops.GetCommandRunner, goops.SetCommandRunner))
+	if err := configure(); err != nil {
+		goops.LogErrorf("could not configure charm: %v", err)
+		os.Exit(1) // safe: Wrap has already stored the trace
+	}
+}
