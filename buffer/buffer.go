@@ -39,9 +39,10 @@ type Buffer struct {
 	mu       sync.Mutex // guards the fields below and orders Push against MarkObserved
 	closed   bool
 	observed bool
-	pushed   []int64 // ids this process pushed at PriorityDefault, raised by MarkObserved
-	pageSize int64   // read once, on first need
-	freed    bool    // rows were removed since the last reclaim
+	pushed   []int64           // ids this process pushed at PriorityDefault, raised by MarkObserved
+	pageSize int64             // read once, on first need
+	freed    bool              // rows were removed since the last reclaim
+	settings map[string]string // the settings table, read on first use
 
 	// Statements prepared on first push: parsing SQL was a tenth of a small push's CPU.
 	insertStmt, liveStmt *sql.Stmt

@@ -3,7 +3,6 @@ package buffer
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 )
 
@@ -43,19 +42,44 @@ func (b *Buffer) SetDestination(ctx context.Context, d Destination) (changed boo
 }
 
 // Setting returns the value stored under key, or "" when there is none.
+//
+// The settings table is read once, on first use, and then served from memory: a dispatch
+// asks for the destination and the sender's state several times, and each read would be
+// a transaction. Writes go through to the file and the copy. Another process's writes
+// made after the first read are seen by the next Open.
 func (b *Buffer) Setting(ctx context.Context, key string) (string, error) {
-	if b.isClosed() {
-		return "", ErrClosed
+	if err := b.lock(); err != nil {
+		return "", err
 	}
-	var v string
-	err := b.db.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
+	defer b.mu.Unlock()
+	if err := b.loadSettingsLocked(ctx); err != nil {
+		return "", err
 	}
+	return b.settings[key], nil
+}
+
+func (b *Buffer) loadSettingsLocked(ctx context.Context) error {
+	if b.settings != nil {
+		return nil
+	}
+	rows, err := b.db.QueryContext(ctx, `SELECT key, value FROM settings`)
 	if err != nil {
-		return "", fmt.Errorf("buffer: read setting %q: %w", key, classify(err))
+		return fmt.Errorf("buffer: read settings: %w", classify(err))
 	}
-	return v, nil
+	defer rows.Close()
+	m := map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return fmt.Errorf("buffer: read settings: %w", err)
+		}
+		m[k] = v
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("buffer: read settings: %w", classify(err))
+	}
+	b.settings = m
+	return nil
 }
 
 // SetSetting stores value under key. Senders keep their small state here (back-off
@@ -78,7 +102,13 @@ func (b *Buffer) setSettings(ctx context.Context, kv map[string]string) error {
 		return nil
 	})
 	if err != nil {
+		b.settings = nil // unknown after a failed write: read again next time
 		return fmt.Errorf("buffer: write settings: %w", err)
+	}
+	if b.settings != nil {
+		for k, v := range kv {
+			b.settings[k] = v
+		}
 	}
 	return nil
 }
