@@ -41,7 +41,7 @@ func runExport(ctx context.Context, s *streams, args []string) error {
 	fs := newFlagSet(s, "export", exportUsage)
 	format := fs.String("format", "otlp-json", "output `format`: otlp-json or protobuf")
 	outPath := fs.String("o", "", "write to `FILE` instead of stdout")
-	pos, err := parseArgs(fs, args, 1, "one buffer file")
+	pos, err := fs.parse(args, 1, "one buffer file")
 	if err != nil {
 		return err
 	}
@@ -54,6 +54,9 @@ func runExport(ctx context.Context, s *streams, args []string) error {
 	default:
 		return usagef("--format %q: want otlp-json or protobuf", *format)
 	}
+	if *outPath != "" && sameFile(*outPath, pos[0]) {
+		return usagef("-o %s would overwrite the buffer being exported", *outPath)
+	}
 	b, err := openReadOnly(ctx, pos[0])
 	if err != nil {
 		return err
@@ -63,9 +66,6 @@ func runExport(ctx context.Context, s *streams, args []string) error {
 	out := s.stdout
 	var file *os.File
 	if *outPath != "" {
-		if sameFile(*outPath, pos[0]) {
-			return usagef("-o %s would overwrite the buffer being exported", *outPath)
-		}
 		file, err = os.OpenFile(*outPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 		if err != nil {
 			return err

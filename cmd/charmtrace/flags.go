@@ -7,40 +7,45 @@ import (
 	"io"
 )
 
-// newFlagSet returns a flag set whose -h prints usage (the command's text, then its flags)
-// to stdout. Parse errors are not printed by the flag package: parseArgs turns them into
-// usage errors, which Run prints once.
-func newFlagSet(s *streams, name, usage string) *flag.FlagSet {
+// flagSet is a command's flags and its usage text. -h prints the usage (the text, then
+// the flags) to stdout; a parse error prints nothing here, since parse returns it as a
+// usage error that Run prints once.
+type flagSet struct {
+	*flag.FlagSet
+	usage  string
+	stdout io.Writer
+}
+
+func newFlagSet(s *streams, name, usage string) *flagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
-		fmt.Fprint(s.stdout, usage)
-		if hasFlags(fs) {
-			fmt.Fprint(s.stdout, "\nFlags:\n\n")
-			fs.SetOutput(s.stdout)
-			fs.PrintDefaults()
-			fs.SetOutput(io.Discard)
-		}
-	}
-	return fs
+	fs.Usage = func() {}
+	return &flagSet{FlagSet: fs, usage: usage, stdout: s.stdout}
 }
 
-func hasFlags(fs *flag.FlagSet) bool {
+func (fs *flagSet) printUsage() {
+	fmt.Fprint(fs.stdout, fs.usage)
 	n := 0
 	fs.VisitAll(func(*flag.Flag) { n++ })
-	return n > 0
+	if n > 0 {
+		fmt.Fprint(fs.stdout, "\nFlags:\n\n")
+		fs.SetOutput(fs.stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
 }
 
-// parseArgs parses flags wherever they appear among the arguments ("send DB --url U" as
-// well as "send --url U DB"), which the flag package alone does not: it stops at the first
+// parse parses flags wherever they appear among the arguments ("send DB --url U" as well
+// as "send --url U DB"), which the flag package alone does not: it stops at the first
 // argument that is not a flag. Everything after "--" is an argument. It returns the
-// arguments that are not flags, and wantArgs of them or a usage error.
-func parseArgs(fs *flag.FlagSet, args []string, wantArgs int, argNames string) ([]string, error) {
+// arguments that are not flags, which must be wantArgs many.
+func (fs *flagSet) parse(args []string, wantArgs int, argNames string) ([]string, error) {
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, err // the flag package has printed the usage
+				fs.printUsage()
+				return nil, err
 			}
 			return nil, usagef("%v", err)
 		}

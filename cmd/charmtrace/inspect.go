@@ -58,7 +58,7 @@ type destinationView struct {
 func runInspect(ctx context.Context, s *streams, args []string) error {
 	fs := newFlagSet(s, "inspect", inspectUsage)
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
-	pos, err := parseArgs(fs, args, 1, "one buffer file")
+	pos, err := fs.parse(args, 1, "one buffer file")
 	if err != nil {
 		return err
 	}

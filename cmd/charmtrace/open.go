@@ -18,6 +18,12 @@ func openReadOnly(ctx context.Context, path string) (*buffer.Buffer, error) {
 	if err := checkFile(path); err != nil {
 		return nil, err
 	}
+	// The buffer package turns the path into a file: URI, which a relative path does not
+	// survive ("invalid uri authority").
+	path, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
 	b, err := buffer.Open(path, buffer.WithReadOnly())
 	if err != nil {
 		return nil, explain(path, err)
@@ -39,6 +45,7 @@ func openWritable(ctx context.Context, path string) (*buffer.Buffer, error) {
 	if err != nil {
 		return nil, err
 	}
+	path = ro.Path() // absolute
 	if err := ro.Close(); err != nil {
 		return nil, explain(path, err)
 	}
@@ -71,6 +78,8 @@ func checkFile(path string) error {
 		return fmt.Errorf("%s is a directory, not a trace buffer file%s", path, hint)
 	case !fi.Mode().IsRegular():
 		return fmt.Errorf("%s is not a regular file (%s)", path, fi.Mode().Type())
+	case fi.Size() == 0:
+		return fmt.Errorf("%s is empty, not a trace buffer", path)
 	}
 	return nil
 }

@@ -46,7 +46,7 @@ func runSend(ctx context.Context, s *streams, args []string) error {
 	caPath := fs.String("ca", "", "PEM `FILE` of the CA certificates to trust for https (default: system roots)")
 	keep := fs.Bool("keep", false, "leave the buffer untouched: open it read-only, delete nothing")
 	timeout := fs.Duration("timeout", time.Minute, "give up after `D` in all; rows not sent by then stay")
-	pos, err := parseArgs(fs, args, 1, "one buffer file")
+	pos, err := fs.parse(args, 1, "one buffer file")
 	if err != nil {
 		return err
 	}

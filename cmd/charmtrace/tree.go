@@ -41,7 +41,7 @@ func runTree(ctx context.Context, s *streams, args []string) error {
 	fs := newFlagSet(s, "tree", treeUsage)
 	event := fs.String("event", "", "show only traces of the Juju event `NAME` (for example install)")
 	traceID := fs.String("trace", "", "show only the trace with this `ID` (32 hex digits)")
-	pos, err := parseArgs(fs, args, 1, "one buffer file")
+	pos, err := fs.parse(args, 1, "one buffer file")
 	if err != nil {
 		return err
 	}
