@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"maps"
 	"net/url"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/charmtrace/charmtrace/buffer"
@@ -154,48 +154,52 @@ func safeURL(u string) string {
 }
 
 func (in *inspection) print(s *streams) error {
-	w := tabwriter.NewWriter(s.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(w, "file\t%s (%s on disk, WAL included)\n", in.Path, humanBytes(in.FileBytes))
-	fmt.Fprintf(w, "rows\t%d (%s of trace data)\n", in.Rows, humanBytes(in.Bytes))
+	var b strings.Builder
+	line := func(label, format string, a ...any) {
+		fmt.Fprintf(&b, "%-12s  %s\n", label, fmt.Sprintf(format, a...))
+	}
+	line("file", "%s (%s on disk, WAL included)", in.Path, humanBytes(in.FileBytes))
+	line("rows", "%d (%s of trace data)", in.Rows, humanBytes(in.Bytes))
 	for _, p := range in.Priorities {
-		fmt.Fprintf(w, "  priority %d%s\t%s, %s\n", p.Priority, priorityLabel(p.Priority), plural(p.Rows, "row"), humanBytes(p.Bytes))
+		fmt.Fprintf(&b, "  priority %-3d %s, %s%s\n", p.Priority, plural(p.Rows, "row"), humanBytes(p.Bytes), priorityLabel(p.Priority))
 	}
 	if len(in.Formats) > 0 {
 		var parts []string
 		for _, m := range slices.Sorted(maps.Keys(in.Formats)) {
 			parts = append(parts, fmt.Sprintf("%s %d%s", m, in.Formats[m], formatNote(m)))
 		}
-		fmt.Fprintf(w, "formats\t%s\n", strings.Join(parts, ", "))
+		line("formats", "%s", strings.Join(parts, ", "))
 	}
 	switch {
 	case in.Oldest != nil:
-		fmt.Fprintf(w, "oldest row\t%s\n", in.Oldest.Format(timeLayout))
-		fmt.Fprintf(w, "newest row\t%s\n", in.Newest.Format(timeLayout))
+		line("oldest row", "%s", in.Oldest.Format(timeLayout))
+		line("newest row", "%s", in.Newest.Format(timeLayout))
 	case in.Rows > 0:
-		fmt.Fprintf(w, "oldest row\tunknown (rows written by Python ops carry no time)\n")
+		line("oldest row", "unknown (rows written by Python ops carry no time)")
 	}
 	if in.FailedRows > 0 {
-		fmt.Fprintf(w, "failed sends\t%s tried without success (at most %d attempts)\n", plural(in.FailedRows, "row"), in.MaxAttempts)
+		line("failed sends", "%s tried without success (at most %d attempts)", plural(in.FailedRows, "row"), in.MaxAttempts)
 	}
 	d := in.Destination
 	switch {
 	case d.URL == "":
-		fmt.Fprintf(w, "destination\tnone (buffer only: no tracing relation yet)\n")
+		line("destination", "none (buffer only: no tracing relation yet)")
 	case d.CASet:
-		fmt.Fprintf(w, "destination\t%s, CA bundle set (%s, not shown)\n", d.URL, plural(int64(d.CACertificates), "certificate"))
+		line("destination", "%s, CA bundle set (%s, not shown)", d.URL, plural(int64(d.CACertificates), "certificate"))
 	default:
-		fmt.Fprintf(w, "destination\t%s, no CA bundle (system roots for https)\n", d.URL)
+		line("destination", "%s, no CA bundle (system roots for https)", d.URL)
 	}
 	if len(in.Drops) == 0 {
-		fmt.Fprintf(w, "drops\tnone\n")
+		line("drops", "none")
 	} else {
 		var parts []string
 		for _, r := range slices.Sorted(maps.Keys(in.Drops)) {
 			parts = append(parts, fmt.Sprintf("%s %d", r, in.Drops[r]))
 		}
-		fmt.Fprintf(w, "drops\t%s\n", strings.Join(parts, ", "))
+		line("drops", "%s", strings.Join(parts, ", "))
 	}
-	return w.Flush()
+	_, err := io.WriteString(s.stdout, b.String())
+	return err
 }
 
 const timeLayout = "2006-01-02 15:04:05.000 UTC"
@@ -203,7 +207,7 @@ const timeLayout = "2006-01-02 15:04:05.000 UTC"
 func priorityLabel(p int) string {
 	switch p {
 	case buffer.PriorityObserved:
-		return " (observed)"
+		return " (observed dispatches)"
 	case buffer.PriorityDefault:
 		return " (default)"
 	}

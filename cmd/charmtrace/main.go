@@ -44,6 +44,7 @@ type command struct {
 // not a package variable, so nothing can change it at run time.
 func commands() []command {
 	return []command{
+		{"demo", "run the example charm through a Juju lifecycle on a fake Juju and show its traces", runDemo},
 		{"inspect", "summarise a buffer: rows, bytes, priorities, age, destination, drops", runInspect},
 		{"tree", "show the buffer's traces as indented waterfalls", runTree},
 		{"export", "write the buffer's trace data as OTLP/JSON or length-delimited protobuf", runExport},

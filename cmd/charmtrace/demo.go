@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+
+	"github.com/charmtrace/charmtrace/e2e"
+	"github.com/charmtrace/charmtrace/internal/fakejuju"
+	"github.com/charmtrace/charmtrace/internal/otlpreceiver"
+	"github.com/charmtrace/charmtrace/internal/testcerts"
+)
+
+const demoUsage = `Usage: charmtrace demo [--keep]
+
+Runs the example charm (examples/charm) through a Juju lifecycle on a fake Juju and
+shows what a tracing receiver got from it. The charm and the fake hook tools run as
+real processes, with the environment Juju gives a hook:
+
+  1. install, start, update-status: no receiver yet, the traces wait in the buffer
+  2. charm-tracing related to an OTLP/HTTPS receiver on 127.0.0.1, published as
+     Tempo publishes it: https and no CA yet, so still buffered
+  3. receive-ca-cert related (certificate_transfer v1) with the receiver's private
+     CA, made on the fly: the backlog drains over TLS
+  4. db related: the leader shares the admin password (which no span may carry)
+  5. update-status: an ordinary dispatch, sent at once
+
+It prints each step, the received traces as trees and a one-line verdict. It needs
+only the Go toolchain, run from the charmtrace source tree: it builds the charm and
+the fake tools with go build, in your build cache (the first build compiles SQLite
+and takes about a minute). Work files go to a temporary directory, removed at the end
+unless --keep is given.
+
+Exit status 0 when the install and start traces reached the receiver, 1 otherwise.
+`
+
+// demoUnit is the unit the demo runs: application "example", leader.
+const demoUnit = "example/0"
+
+func runDemo(ctx context.Context, s *streams, args []string) (err error) {
+	fs := newFlagSet(s, "demo", demoUsage)
+	keep := fs.Bool("keep", false, "keep the work directory (charm directory with its buffer, fake Juju state and call log)")
+	if _, err := fs.parse(args, 0, "no arguments"); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "charmtrace-demo-")
+	if err != nil {
+		return err
+	}
+	if *keep {
+		defer fmt.Fprintf(s.stdout, "\nWork directory kept: %s\n", dir)
+	} else {
+		defer func() { err = errors.Join(err, os.RemoveAll(dir)) }()
+	}
+	out := s.stdout
+
+	fmt.Fprintln(out, "Building the example charm and the fake Juju hook tools with go build (the first build compiles SQLite and takes about a minute)...")
+	began := time.Now()
+	bins, err := e2e.Build(ctx, filepath.Join(dir, "bin"))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Built in %s.\n", time.Since(began).Round(100*time.Millisecond))
+
+	recv, caPEM, err := startDemoReceiver()
+	if err != nil {
+		return err
+	}
+	defer recv.Close()
+	fmt.Fprintf(out, "OTLP/HTTPS receiver listening on %s, its certificate signed by a private CA made just now.\n", recv.URL())
+
+	u, err := e2e.NewUnit(filepath.Join(dir, "unit"), bins, &fakejuju.State{Unit: demoUnit, Leader: true,
+		Config: map[string]any{"log-level": "info"}})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Unit %s (leader) of charm charmtrace-example, charm directory %s\n", demoUnit, u.CharmDir)
+
+	var dispatched int
+	n := 0
+	lifeErr := e2e.Lifecycle(ctx, u, e2e.Target{URL: recv.URL(), CA: caPEM}, func(st e2e.Step) {
+		n++
+		dispatched += len(st.Dispatches)
+		printStep(out, n, st, len(recv.Requests()))
+	})
+	if lifeErr != nil {
+		fmt.Fprintf(out, "\nThe lifecycle stopped: %v\n", lifeErr)
+	}
+
+	spans := recv.Spans()
+	fmt.Fprintf(out, "\nThe receiver got %s in %s:\n\n", plural(int64(len(spans)), "span"), plural(int64(len(recv.Requests())), "request"))
+	printReceived(out, spans)
+
+	v := judge(spans, dispatched)
+	fmt.Fprintf(out, "\n%s\n", v.line)
+	if !v.ok {
+		return errors.New("the install and start traces did not both reach the receiver")
+	}
+	return lifeErr
+}
+
+// startDemoReceiver starts the HTTPS receiver with a leaf of a new private CA, and
+// returns it with the CA's PEM, which the CA relation will carry.
+func startDemoReceiver() (*otlpreceiver.Receiver, string, error) {
+	ca, err := testcerts.NewRoot("charmtrace demo CA")
+	if err != nil {
+		return nil, "", err
+	}
+	leaf, err := ca.NewLeaf(testcerts.LeafOptions{Hosts: []string{"127.0.0.1"}})
+	if err != nil {
+		return nil, "", err
+	}
+	recv, err := otlpreceiver.Start(otlpreceiver.WithTLS(leaf))
+	if err != nil {
+		return nil, "", err
+	}
+	return recv, string(ca.PEM()), nil
+}
+
+// printStep prints one lifecycle step: its dispatches, what they logged above DEBUG,
+// and where the traces are.
+func printStep(w io.Writer, n int, st e2e.Step, received int) {
+	fmt.Fprintf(w, "\n%d. %s\n", n, st.Title)
+	for _, d := range st.Dispatches {
+		fmt.Fprintf(w, "   %-34s exit %d  %7s\n", d.Hook, d.ExitCode, d.Duration.Round(time.Millisecond))
+		for _, l := range d.Logs {
+			if l.Level != "DEBUG" && l.Level != "TRACE" {
+				fmt.Fprintf(w, "      juju-log %s: %s\n", l.Level, printable(l.Message))
+			}
+		}
+	}
+	fmt.Fprintf(w, "   buffer: %s waiting", plural(st.Buffer.Rows, "row"))
+	for reason, count := range st.Buffer.Drops {
+		fmt.Fprintf(w, ", %d dropped (%s)", count, reason)
+	}
+	fmt.Fprintf(w, "; receiver: %s so far\n", plural(int64(received), "request"))
+}
+
+// printReceived prints the received spans as trace trees, with the renderer of the
+// tree command.
+func printReceived(w io.Writer, spans []otlpreceiver.Span) {
+	set := newTraceSet()
+	for _, s := range spans {
+		set.add(&tracepb.TracesData{ResourceSpans: []*tracepb.ResourceSpans{{
+			Resource:   s.Resource,
+			ScopeSpans: []*tracepb.ScopeSpans{{Scope: s.Scope, Spans: []*tracepb.Span{s.Span}}},
+		}}})
+	}
+	for i, t := range set.traces() {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		t.print(w)
+	}
+}
+
+// verdict is the demo's outcome in one line.
+type verdict struct {
+	ok   bool
+	line string
+}
+
+// judge decides whether the install and start traces of the demo unit arrived (the
+// demo's promise), and says what else did.
+func judge(spans []otlpreceiver.Span, dispatched int) verdict {
+	roots := map[string]int{}
+	for _, s := range spans {
+		if len(s.Span.GetParentSpanId()) == 0 && stringAttr(s.Resource.GetAttributes(), "juju_unit") == demoUnit {
+			roots[s.Span.GetName()]++
+		}
+	}
+	var missing []string
+	for _, name := range []string{"install", "start"} {
+		if roots[name] == 0 {
+			missing = append(missing, name)
+		}
+	}
+	traces := 0
+	for _, n := range roots {
+		traces += n
+	}
+	if len(missing) > 0 {
+		return verdict{line: fmt.Sprintf("FAIL: no %s trace reached the receiver (%d of %d dispatches traced there).",
+			strings.Join(missing, " or "), traces, dispatched)}
+	}
+	return verdict{ok: true, line: fmt.Sprintf("PASS: the install and start traces, buffered before any receiver existed, "+
+		"reached the receiver over TLS; %d of %d dispatches traced there.", traces, dispatched)}
+}
