@@ -164,8 +164,8 @@ func TestInspectEmptyBufferWithoutDestination(t *testing.T) {
 
 func TestSafeURL(t *testing.T) {
 	for in, want := range map[string]string{
-		"":                                  "",
-		"https://tempo:4318/v1/traces":      "https://tempo:4318/v1/traces",
+		"":                                   "",
+		"https://tempo:4318/v1/traces":       "https://tempo:4318/v1/traces",
 		"http://u:p@10.0.0.1:4318/v1/traces": "http://REDACTED@10.0.0.1:4318/v1/traces",
 		"https://h/v1/traces?api_key=k#frag": "https://h/v1/traces?REDACTED",
 		"http://[::1]:namedport":             "(not a valid URL, not shown)",

@@ -1,8 +1,8 @@
 package main
 
 import (
-	"maps"
 	"database/sql"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
