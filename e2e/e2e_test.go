@@ -198,7 +198,7 @@ func TestLifecycle(t *testing.T) {
 			tools         []string
 		}{
 			{"install", "install: install", []string{"is-leader", "secret-info-get", "secret-add"}},
-			{"start", "start: configure", []string{"config-get", "status-set"}},
+			{"start", "start: configure/start", []string{"config-get", "status-set"}},
 		}
 		for _, c := range cases {
 			if len(traces[c.root]) != 1 {
@@ -243,7 +243,7 @@ func TestLifecycle(t *testing.T) {
 			if v, _ := attr(user[0].Span.GetAttributes(), "workload.log_level"); v != "info" {
 				t.Errorf("user span workload.log_level = %q", v)
 			}
-			if h := tr[0].named("start: configure"); len(h) != 1 || !bytes.Equal(user[0].Span.GetParentSpanId(), h[0].Span.GetSpanId()) {
+			if h := tr[0].named("start: configure/start"); len(h) != 1 || !bytes.Equal(user[0].Span.GetParentSpanId(), h[0].Span.GetSpanId()) {
 				t.Error("user span is not a child of the handler span")
 			}
 		}

@@ -41,12 +41,17 @@ type Unit struct {
 	contexts int // dispatches so far, for JUJU_CONTEXT_ID
 }
 
-// NewUnit lays out a unit in dir (which must exist) for the charm in bins, with st as
+// NewUnit lays out a unit in dir, created if need be, for the charm in bins, with st as
 // the fake Juju's initial state; st.Unit names the unit.
 func NewUnit(dir string, bins Binaries, st *fakejuju.State) (*Unit, error) {
+	// JUJU_CHARM_DIR is absolute under Juju, and the buffer needs it so.
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
 	u := &Unit{Name: st.Unit, CharmDir: filepath.Join(dir, "charm"), TempDir: filepath.Join(dir, "tmp")}
-	for _, d := range []string{u.CharmDir, u.TempDir} {
-		if err := os.Mkdir(d, 0o700); err != nil {
+	for _, d := range []string{dir, u.CharmDir, u.TempDir} {
+		if err := os.Mkdir(d, 0o700); err != nil && !(d == dir && errors.Is(err, fs.ErrExist)) {
 			return nil, err
 		}
 	}

@@ -31,8 +31,9 @@ func main() { tracing.Main(setup) }
 func setup(c *tracing.Charm) error {
 	ch := &charm{tools: c.Tools}
 	c.Router.Handle("install", ch.install, charmhooks.HandlerName("install"))
+	// Handler names name the spans and key the deferral queue: one per registration.
 	for _, hook := range []string{"start", "config-changed", "update-status"} {
-		c.Router.Handle(hook, ch.configure, charmhooks.HandlerName("configure"))
+		c.Router.Handle(hook, ch.configure, charmhooks.HandlerName("configure/"+hook))
 	}
 	c.Router.HandleRelation("db", charmhooks.RelationChanged, ch.shareCredentials, charmhooks.HandlerName("share-credentials"))
 	c.Router.HandleAction("get-admin-password", ch.getAdminPassword, charmhooks.HandlerName("get-admin-password"))
