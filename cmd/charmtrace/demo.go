@@ -25,11 +25,11 @@ shows what a tracing receiver got from it. The charm and the fake hook tools run
 real processes, with the environment Juju gives a hook:
 
   1. install, start, update-status: no receiver yet, the traces wait in the buffer
-  2. charm-tracing related to an OTLP/HTTPS receiver on 127.0.0.1, published as
+  2. db related: the leader shares the admin password (which no span may carry)
+  3. charm-tracing related to an OTLP/HTTPS receiver on 127.0.0.1, published as
      Tempo publishes it: https and no CA yet, so still buffered
-  3. receive-ca-cert related (certificate_transfer v1) with the receiver's private
+  4. receive-ca-cert related (certificate_transfer v1) with the receiver's private
      CA, made on the fly: the backlog drains over TLS
-  4. db related: the leader shares the admin password (which no span may carry)
   5. update-status: an ordinary dispatch, sent at once
 
 It prints each step, the received traces as trees and a one-line verdict. It needs
