@@ -103,7 +103,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	name, rest := args[0], args[1:]
 	switch name {
 	case "help", "-h", "-help", "--help":
-		if name == "help" && len(rest) > 0 {
+		if name == "help" && len(rest) > 0 && rest[0] != "help" {
 			// "help X" is "X -h": the command's own flag set prints its usage.
 			name, rest = rest[0], []string{"-h"}
 			break

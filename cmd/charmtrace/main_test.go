@@ -11,7 +11,7 @@ import (
 )
 
 func TestHelpDocumentsCommandsAndExitCodes(t *testing.T) {
-	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}} {
+	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}, {"help", "help"}} {
 		code, out, _ := runCLI(t, args...)
 		if code != exitOK {
 			t.Fatalf("%v: exit %d, want 0", args, code)
