@@ -25,6 +25,9 @@ type world struct {
 	recv     *otlpreceiver.Receiver
 	steps    []Step
 	received []int // requests the receiver had got after each step
+	// charmFiles holds, after each step, the content of every file in the charm
+	// directory (the buffer with its -wal and -shm, the unit state database), by name.
+	charmFiles []map[string][]byte
 }
 
 // runLifecycle builds the example charm and the fake hook tools, starts an HTTPS
@@ -61,12 +64,34 @@ func runLifecycle(t *testing.T) *world {
 		}
 		w.steps = append(w.steps, s)
 		w.received = append(w.received, len(recv.Requests()))
+		w.charmFiles = append(w.charmFiles, readCharmDir(t, u.CharmDir))
 		t.Logf("  after %q: %d rows buffered, %d requests received", s.Title, s.Buffer.Rows, len(recv.Requests()))
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return w
+}
+
+// readCharmDir returns the content of each regular file in dir.
+func readCharmDir(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		raw, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[e.Name()] = raw
+	}
+	return files
 }
 
 // trace is the received spans of one trace id.
@@ -151,9 +176,10 @@ func TestLifecycle(t *testing.T) {
 	traces := tracesByRoot(t, spans)
 
 	t.Run("buffered until the CA arrives", func(t *testing.T) {
-		// Steps 0-3: install, start, update-status, then the https tracing relation
-		// without a CA. Nothing may leave the unit; each dispatch adds to the buffer.
-		for i := range 4 {
+		// Steps 0-4: install, start, update-status, the db relation, then the https
+		// tracing relation without a CA. Nothing may leave the unit; each step adds
+		// to the buffer.
+		for i := range 5 {
 			if w.received[i] != 0 {
 				t.Errorf("after %q the receiver had %d requests, want 0", w.steps[i].Title, w.received[i])
 			}
@@ -161,7 +187,7 @@ func TestLifecycle(t *testing.T) {
 				t.Errorf("after %q: %d rows, no more than before", w.steps[i].Title, w.steps[i].Buffer.Rows)
 			}
 		}
-		if w.received[4] == 0 {
+		if w.received[5] == 0 || w.steps[5].Buffer.Rows != 0 {
 			t.Error("nothing was delivered once the CA arrived")
 		}
 	})
@@ -304,25 +330,16 @@ func TestLifecycle(t *testing.T) {
 		for i, r := range w.recv.Requests() {
 			scan(fmt.Sprintf("request body %d", i), r.Body)
 		}
-		// Every file the charm keeps: the trace buffer with its -wal and -shm, the unit
-		// state database, the metadata.
-		files, err := os.ReadDir(w.unit.CharmDir)
-		if err != nil {
-			t.Fatal(err)
-		}
+		// Every file the charm keeps, after every step: the buffer with its -wal and
+		// -shm (the db relation's spans waited there), the unit state database.
 		var bufferFiles int
-		for _, f := range files {
-			if !f.Type().IsRegular() {
-				continue
+		for i, files := range w.charmFiles {
+			for name, raw := range files {
+				if strings.HasPrefix(name, ".tracing-data.db") && len(raw) > 0 {
+					bufferFiles++
+				}
+				scan(fmt.Sprintf("charm dir file %s after step %d", name, i+1), raw)
 			}
-			raw, err := os.ReadFile(filepath.Join(w.unit.CharmDir, f.Name()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if strings.HasPrefix(f.Name(), ".tracing-data.db") {
-				bufferFiles++
-			}
-			scan("charm dir file "+f.Name(), raw)
 		}
 		if bufferFiles == 0 {
 			t.Fatal("no buffer file to scan")

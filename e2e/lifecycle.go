@@ -27,12 +27,13 @@ type Step struct {
 // shows, calling report after each step:
 //
 //  1. install, start and update-status, with no receiver: the traces stay buffered;
-//  2. charm-tracing related to Tempo at target.URL (relation-created, -joined,
+//  2. db related (relation-created, -joined, -changed): the leader shares the admin
+//     password over the relation, and the spans of that wait in the buffer too;
+//  3. charm-tracing related to Tempo at target.URL (relation-created, -joined,
 //     -changed): an https receiver and no CA yet, still buffered;
-//  3. receive-ca-cert related (relation-created, where the leader announces v1; the
+//  4. receive-ca-cert related (relation-created, where the leader announces v1; the
 //     provider then publishes target.CA; -joined, -changed): the destination is
 //     complete and the backlog drains;
-//  4. db related (the leader shares the admin password over the relation);
 //  5. update-status: an ordinary dispatch, delivered at once.
 //
 // It stops at the first dispatch that exits non-zero, with an error quoting its
@@ -42,6 +43,13 @@ func Lifecycle(ctx context.Context, u *Unit, target Target, report func(Step)) e
 	l.hooks("install", Hook{Name: "install"})
 	l.hooks("start", Hook{Name: "start"})
 	l.hooks("update-status (no receiver yet: buffered)", Hook{Name: "update-status"})
+	l.step("relate db to client (the leader shares the admin password; buffered)", func(s *Step) error {
+		rel, err := u.Relate("db", "client", []string{"client/0"}, nil)
+		if err != nil {
+			return err
+		}
+		return l.dispatch(s, relationHook(rel, "created"), relationHook(rel, "joined"), relationHook(rel, "changed"))
+	})
 	l.step(fmt.Sprintf("relate charm-tracing to tempo, receiver %s (https, no CA yet)", target.URL), func(s *Step) error {
 		rel, err := u.Relate("charm-tracing", "tempo", []string{"tempo/0"},
 			map[string]string{"receivers": TempoReceivers(target.URL)})
@@ -63,13 +71,6 @@ func Lifecycle(ctx context.Context, u *Unit, target Target, report func(Step)) e
 			return err
 		}
 		return l.dispatch(s, relationHook(rel, "joined"), relationHook(rel, "changed"))
-	})
-	l.step("relate db to client (the leader shares the admin password)", func(s *Step) error {
-		rel, err := u.Relate("db", "client", []string{"client/0"}, nil)
-		if err != nil {
-			return err
-		}
-		return l.dispatch(s, relationHook(rel, "created"), relationHook(rel, "joined"), relationHook(rel, "changed"))
 	})
 	l.hooks("update-status (an ordinary dispatch: sent at once)", Hook{Name: "update-status"})
 	return l.err
