@@ -145,6 +145,11 @@ func rewriteIDs(in []byte, conv func(string) (string, error)) ([]byte, error) {
 // appendString appends s as a JSON string without HTML escaping (span names and attribute
 // values keep their < > & readable).
 func appendString(out []byte, s string) ([]byte, error) {
+	if plainASCII(s) { // ids, names, most values: nothing to escape
+		out = append(out, '"')
+		out = append(out, s...)
+		return append(out, '"'), nil
+	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
@@ -152,4 +157,15 @@ func appendString(out []byte, s string) ([]byte, error) {
 		return nil, err
 	}
 	return append(out, bytes.TrimSuffix(b.Bytes(), []byte("\n"))...), nil
+}
+
+// plainASCII reports whether s is printable ASCII without quote or backslash, which JSON
+// takes verbatim between quotes.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
