@@ -430,4 +430,3 @@ func TestSendScript(t *testing.T) {
 		}
 	}
 }
-
