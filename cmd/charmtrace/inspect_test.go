@@ -226,3 +226,38 @@ func Example_inspect() {
 	// destination   http://tempo-0.tempo-endpoints:4318/v1/traces, no CA bundle (system roots for https)
 	// drops         none
 }
+
+// A buffer copied off a unit while a dispatch was running comes with its WAL: the copy's
+// rows include the ones only the WAL holds, and neither file is changed by reading them.
+func TestInspectCopyWithItsWAL(t *testing.T) {
+	live := bufferPath(t)
+	b, err := buffer.Open(live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for i := range 3 {
+		if _, err := b.Push(context.Background(), []byte{byte(i)}, buffer.MimeProtobuf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copyDir := t.TempDir()
+	for _, suffix := range []string{"", "-wal"} {
+		data, err := os.ReadFile(live + suffix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if suffix == "-wal" && len(data) == 0 {
+			t.Fatal("fixture: the live buffer's WAL is empty")
+		}
+		if err := os.WriteFile(filepath.Join(copyDir, "copy.db"+suffix), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := dirState(t, copyDir)
+	code, out, errOut := runCLI(t, "inspect", filepath.Join(copyDir, "copy.db"))
+	if code != exitOK || !strings.Contains(out, "rows          3 (3 B of trace data)") {
+		t.Fatalf("exit %d, stderr %q:\n%s", code, errOut, out)
+	}
+	assertUnchanged(t, before, dirState(t, copyDir))
+}
