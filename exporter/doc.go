@@ -22,8 +22,9 @@
 //     rejected are counted; the row is not resent.
 //   - 413: the row is split (by ResourceSpans, then ScopeSpans, then spans) and
 //     the halves sent; a single span that is still too large is dropped.
-//   - 408, 500 and other 5xx: the row is kept and the drain moves on to the
-//     next row.
+//   - 408 and 5xx other than 502, 503 and 504: the row is kept and the drain
+//     moves on to the next row; this process retries it after the initial
+//     back-off delay at the earliest.
 //   - 429, 502, 503, 504, any answer with Retry-After, redirects (never
 //     followed: a POST turned into a GET must not count as a delivery),
 //     transport and TLS verification errors: the row is kept and the drain

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
@@ -133,11 +132,8 @@ func (e *Exporter) Shutdown(ctx context.Context) error {
 	e.closed = true
 	e.mu.Unlock()
 
-	deadline := time.Now().Add(e.cfg.shutdownBudget)
-	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
-		deadline = dl
-	}
-	dctx, cancel := context.WithDeadline(ctx, deadline)
+	// The budget, or ctx itself when its deadline comes first.
+	dctx, cancel := context.WithTimeout(ctx, e.cfg.shutdownBudget)
 	defer cancel()
 
 	stored := make(chan struct{})

@@ -152,6 +152,11 @@ func (s *Sender) send(ctx context.Context, buf *buffer.Buffer, row buffer.Row, r
 	// Retry or Unavailable: the row stays.
 	rep.Retried++
 	rep.LastError = res.Err
+	stop = res.Outcome == otlphttp.Unavailable
+	if stop {
+		rep.Unavailable = true
+		rep.RetryAfter = max(rep.RetryAfter, res.RetryAfter)
+	}
 	if h != nil && row.ID != 0 {
 		h.retried(row.ID)
 	}
@@ -160,12 +165,7 @@ func (s *Sender) send(ctx context.Context, buf *buffer.Buffer, row buffer.Row, r
 			return true, err
 		}
 	}
-	if res.Outcome == otlphttp.Unavailable {
-		rep.Unavailable = true
-		rep.RetryAfter = max(rep.RetryAfter, res.RetryAfter)
-		return true, nil
-	}
-	return false, nil
+	return stop, nil
 }
 
 // split halves a row refused with 413 and sends both halves in this drain.
@@ -216,13 +216,15 @@ func (s *Sender) drop(ctx context.Context, buf *buffer.Buffer, id int64, reason 
 	return buf.Drop(ctx, id, reason)
 }
 
-// bookkeepingContext is ctx while it lives, and a short grace period once the
-// drain's deadline has passed.
+// bookkeepingContext outlives ctx by bookkeepingGrace, so that recording a
+// row's fate is not cut off halfway by the deadline that ended the request.
 func bookkeepingContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	if ctx.Err() == nil {
-		return ctx, func() {}
+	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(bookkeepingGrace, cancel) })
+	return bctx, func() {
+		stop()
+		cancel()
 	}
-	return context.WithTimeout(context.WithoutCancel(ctx), bookkeepingGrace)
 }
 
 // contentType is the row's own MIME type: Python ops rows are OTLP/JSON.

@@ -50,7 +50,7 @@ func (c *counters) add(rep Report, err error, until time.Time) {
 	}
 	switch {
 	case err != nil:
-		c.s.LastError = "buffer: " + err.Error()
+		c.s.LastError = err.Error()
 	case rep.LastError != nil:
 		c.s.LastError = rep.LastError.Error()
 	}
