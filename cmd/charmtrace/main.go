@@ -6,9 +6,9 @@
 //
 //	charmtrace <command> [arguments]
 //
-// The commands are inspect, tree, export and send; run "charmtrace help" for the list,
-// the exit codes and each command's flags. inspect, tree and export never write to the
-// file, so they are safe on a copy taken off a unit while the unit keeps running.
+// Run "charmtrace help" for the commands, the exit codes and each command's flags.
+// inspect, tree and export never write to a buffer file, and send only with its consent
+// (without --keep), so they are safe on a copy taken off a unit that keeps running.
 package main
 
 import (
