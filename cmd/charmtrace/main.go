@@ -7,8 +7,8 @@
 //	charmtrace <command> [arguments]
 //
 // Run "charmtrace help" for the commands, the exit codes and each command's flags.
-// inspect, tree and export never write to a buffer file, and send only with its consent
-// (without --keep), so they are safe on a copy taken off a unit that keeps running.
+// inspect, tree and export never write to a buffer file, nor does send with --keep; send
+// without it deletes what the receiver accepted, so give it a copy taken off the unit.
 package main
 
 import (
