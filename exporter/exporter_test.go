@@ -1,9 +1,11 @@
 package exporter_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -282,4 +284,24 @@ func TestPartialSuccessIsCountedAndDeleted(t *testing.T) {
 	if s.Sent != 1 || s.RejectedSpans != 2 || !strings.Contains(s.LastError, "too old") {
 		t.Fatalf("stats %+v", s)
 	}
+}
+
+// Neither the drainer nor the exporter's HTTP connections outlive Shutdown.
+func TestNoGoroutineSurvivesShutdown(t *testing.T) {
+	rc := newReceiver(t, nil)
+	buf := openBuffer(t)
+	e := newExporter(t, buf)
+	setDestination(t, e, rc.url(), "")
+	if err := e.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	export(t, e, spans(1, "a", nil))
+	waitFor(t, "a delivery over a kept-alive connection", func() bool { return len(rc.accepted()) == 1 })
+	shutdown(t, e)
+	waitFor(t, "the exporter's goroutines to end", func() bool {
+		stacks := make([]byte, 1<<20)
+		stacks = stacks[:runtime.Stack(stacks, true)]
+		return !bytes.Contains(stacks, []byte("exporter.(*drainer)")) &&
+			!bytes.Contains(stacks, []byte("net/http.(*persistConn)"))
+	})
 }
