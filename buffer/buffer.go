@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -65,9 +68,16 @@ func Open(path string, opts ...Option) (*Buffer, error) {
 	if err != nil {
 		return nil, err
 	}
+	// SQLite is given a file: URI, in which a relative path would read as an authority.
+	if path, err = filepath.Abs(path); err != nil {
+		return nil, fmt.Errorf("buffer: %w", err)
+	}
 	b := &Buffer{path: path, opts: o, extraCols: ownCols}
 	if o.readOnly {
-		return b, b.openReadOnly()
+		if err := b.openReadOnly(); err != nil {
+			return nil, err
+		}
+		return b, nil
 	}
 	if _, err := createFile(path); err != nil {
 		return nil, err
@@ -159,12 +169,17 @@ func (b *Buffer) openReadOnly() error {
 		b.db = db
 		return nil
 	}
-	err := try("&mode=ro")
-	if err != nil && !isDamaged(err) && sqliteCode(err) != 0 {
-		if err2 := try("&mode=ro&immutable=1"); err2 == nil {
-			return nil
-		}
+	if _, err := os.Stat(b.path); err != nil {
+		return fmt.Errorf("buffer: open %s read-only: %w", b.path, err)
 	}
+	// Without a WAL beside it, the main file holds everything: opening it immutable
+	// reads it without creating -shm and -wal files next to a copy. With a WAL, SQLite
+	// must read it through the shared-memory index.
+	extra := "&mode=ro"
+	if _, err := os.Stat(b.path + "-wal"); errors.Is(err, fs.ErrNotExist) {
+		extra += "&immutable=1"
+	}
+	err := try(extra)
 	if err != nil {
 		return fmt.Errorf("buffer: open %s read-only: %w", b.path, classify(err))
 	}

@@ -3,6 +3,7 @@ package buffer
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"testing"
 )
@@ -117,5 +118,30 @@ func TestReadOnlyRefusesNonBuffer(t *testing.T) {
 	}
 	if _, err := Open(filepath.Join(t.TempDir(), "missing.db"), WithReadOnly()); err == nil {
 		t.Fatal("a missing file was accepted read-only")
+	}
+}
+
+func TestReadOnlyCreatesNoSidecarsAndTakesRelativePaths(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, ".tracing-data.db")
+	b, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustPush(t, b, []byte("row"))
+	b.Close() // checkpoints and removes the WAL
+	t.Chdir(dir)
+	ro, err := Open(".tracing-data.db", WithReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows := collect(t, ro); len(rows) != 1 {
+		t.Fatalf("rows = %d", len(rows))
+	}
+	ro.Close()
+	for _, s := range []string{"-wal", "-shm"} {
+		if _, err := os.Stat(path + s); err == nil {
+			t.Errorf("read-only open created %s", s)
+		}
 	}
 }
