@@ -22,7 +22,9 @@
 // as needed, and counted. A chunk larger than the cap is refused with [ErrTooLarge] and
 // counted; it is never stored. Freed pages are reused by later inserts and returned to
 // the file system (auto_vacuum=INCREMENTAL) when a drain has emptied enough of them, so
-// the file shrinks after a drain.
+// the file shrinks after a drain. On top of the cap comes the WAL: at most 16 MiB (half the
+// cap for a small one) between checkpoints, and 4 MiB once a checkpoint has run; closing
+// the buffer checkpoints it.
 //
 // # Durability
 //

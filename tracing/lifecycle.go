@@ -22,6 +22,9 @@ var osExit = os.Exit
 // dispatch is short, and a kill loses at most this much.
 const batchTimeout = time.Second
 
+// shutdownMargin is what the provider's shutdown may take beyond the network budget.
+const shutdownMargin = 250 * time.Millisecond
+
 // start opens the buffer and installs the tracer provider. Any failure leaves tracing
 // off for this dispatch with one warning; the charm runs all the same.
 func (d *dispatch) start() {
@@ -90,7 +93,9 @@ func (d *dispatch) shutdown() {
 	if d.tp == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), d.cfg.budget)
+	// The exporter ends its own drain at the budget; the margin lets it finish its
+	// bookkeeping instead of being cut off by this context.
+	ctx, cancel := context.WithTimeout(context.Background(), d.cfg.budget+shutdownMargin)
 	defer cancel()
 	if err := d.tp.Shutdown(ctx); err != nil {
 		d.warn(fmt.Sprintf("tracing: shutdown: %v", err))
