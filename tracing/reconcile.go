@@ -119,7 +119,15 @@ func (r *reconciler) run(ctx context.Context) error {
 
 func (r *reconciler) store(ctx context.Context, d buffer.Destination, rel string) error {
 	if _, err := r.setDest(ctx, d); err != nil {
-		return err
+		if d.URL == "" {
+			return err
+		}
+		// A destination the exporter refuses (a CA bundle with no certificate in it)
+		// must not leave an older one in place: buffer only until the relation is fixed.
+		if _, cerr := r.setDest(ctx, buffer.Destination{}); cerr != nil {
+			return errors.Join(err, cerr)
+		}
+		r.warn(fmt.Sprintf("tracing: %v; spans stay buffered on the unit", err))
 	}
 	cur, err := r.buf.Setting(ctx, settingRelation)
 	if err != nil || cur == rel {

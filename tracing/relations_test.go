@@ -229,3 +229,26 @@ func TestAuthzFailureIsASecurityEvent(t *testing.T) {
 	}
 	t.Fatalf("no authz_fail event in %q", u.logs())
 }
+
+func TestRefusedCAClearsTheDestination(t *testing.T) {
+	recv, caPEM := newTLSReceiver(t)
+	u := newUnit(t)
+	rel := &fakejuju.Relation{ID: 7, Endpoint: "charm-tracing", RemoteApp: "tempo",
+		RemoteAppData: map[string]string{"receivers": receiversJSON(recv.URL)}}
+	pems, _ := json.Marshal([]string{caPEM})
+	ca := &fakejuju.Relation{ID: 9, Endpoint: "receive-ca-cert", RemoteApp: "ca",
+		RemoteAppData: map[string]string{"certificates": string(pems)}}
+	u.st.Relations = []*fakejuju.Relation{rel, ca}
+	u.dispatch("receive-ca-cert-relation-changed", relationEnv(ca), noSetup)
+	if d := u.destination(); d.URL == "" {
+		t.Fatal("no destination with a good CA")
+	}
+	// The provider now publishes a PEM block that holds no certificate.
+	junk := "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----"
+	pems, _ = json.Marshal([]string{junk})
+	ca.RemoteAppData["certificates"] = string(pems)
+	u.dispatch("receive-ca-cert-relation-changed", relationEnv(ca), noSetup)
+	if d := u.destination(); d.URL != "" || d.CA != "" {
+		t.Fatalf("destination kept after a refused CA: %+v", d)
+	}
+}
