@@ -367,6 +367,58 @@ func TestLifecycle(t *testing.T) {
 			t.Errorf("hook temp dir holds %d entries (%v)", len(left), err)
 		}
 	})
+
+	t.Run("action over exec", func(t *testing.T) { testAction(t, w) })
+}
+
+// The action runs as a real process too: its result is the password, and its trace
+// records which key it set, not the value. (action-set takes results only as
+// arguments, so this runs after the argv scan above.)
+func testAction(t *testing.T, w *world) {
+	before := len(w.recv.Spans())
+	res, err := w.unit.Dispatch(t.Context(), Hook{Name: "get-admin-password", Action: true})
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("action: exit %d, %v\n%s", res.ExitCode, err, res.Output)
+	}
+	st, err := w.unit.Tools.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	password := st.ActionResults["password"]
+	if password == "" || password != st.Secrets[0].Content["password"] {
+		t.Fatalf("action results %v", st.ActionResults)
+	}
+	traces := tracesByRoot(t, w.recv.Spans()[before:])
+	if len(traces["action get-admin-password"]) != 1 {
+		t.Fatalf("action traces: %v", keys(traces))
+	}
+	set := traces["action get-admin-password"][0].named("action-set")
+	if len(set) != 1 {
+		t.Fatal("no action-set span")
+	}
+	text, err := protojson.Marshal(set[0].Span)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(text, []byte(password)) {
+		t.Error("the action-set span carries the password")
+	}
+	if keys, ok := stringList(set[0].Span.GetAttributes(), "juju.hook_tool.keys"); !ok || !slices.Equal(keys, []string{"password"}) {
+		t.Errorf("action-set span keys = %v", keys)
+	}
+}
+
+func stringList(attrs []*commonpb.KeyValue, key string) ([]string, bool) {
+	for _, kv := range attrs {
+		if kv.GetKey() == key {
+			var out []string
+			for _, v := range kv.GetValue().GetArrayValue().GetValues() {
+				out = append(out, v.GetStringValue())
+			}
+			return out, true
+		}
+	}
+	return nil, false
 }
 
 func keys[V any](m map[string]V) []string {
