@@ -117,9 +117,13 @@ func (b *Buffer) dsn(extra string) string {
 	}
 	u := url.URL{Scheme: "file", Path: b.path}
 	return u.String() + fmt.Sprintf(
-		"?_pragma=busy_timeout(%d)&_pragma=synchronous(%s)&_pragma=journal_size_limit(%d)&_pragma=wal_autocheckpoint(%d)&_txlock=immediate%s",
+		"?_pragma=busy_timeout(%d)&_pragma=synchronous(%s)&_pragma=journal_size_limit(%d)&_pragma=wal_autocheckpoint(%d)&_pragma=secure_delete(ON)&_txlock=immediate%s",
 		b.opts.busyTimeout.Milliseconds(), sync, journalSizeLimit, walPages(b.opts.maxBytes), extra)
 }
+
+// secure_delete(ON) overwrites the content of removed rows with zeros, so a sent or
+// evicted batch does not linger in free pages of the file (FAST would leave it in the
+// overflow pages a blob lives in).
 
 // journalSizeLimit truncates the WAL back to this size after a checkpoint, so the journal
 // allowance on top of the cap stays small between dispatches.

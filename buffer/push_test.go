@@ -275,3 +275,33 @@ func TestFileShrinksAfterDrain(t *testing.T) {
 		t.Fatalf("file %d bytes before drain, %d after: not reclaimed", before, after)
 	}
 }
+
+func TestRemovedRowsLeaveNoTraceInTheFile(t *testing.T) {
+	ctx := context.Background()
+	b, path := openTemp(t)
+	sentinel := []byte("SENTINEL-3f9a1c-never-on-disk-after-removal")
+	mustPush(t, b, bytes.Repeat([]byte("k"), 5000)) // a row that stays
+	var ids []int64
+	for range 3 {
+		// Large enough for overflow pages, where blobs live.
+		ids = append(ids, mustPush(t, b, bytes.Repeat(sentinel, 200)))
+	}
+	if err := b.Remove(ctx, ids[:2]...); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Drop(ctx, ids[2], "http_400"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal"} {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		if bytes.Contains(raw, sentinel) {
+			t.Fatalf("%s still holds the content of removed rows", p)
+		}
+	}
+}
