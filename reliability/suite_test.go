@@ -1,0 +1,21 @@
+package reliability
+
+import (
+	"testing"
+)
+
+// TestSuite runs the reliability and security suite, items 1 to 7 of the design, and
+// logs the summary table at the end (with -v, or on failure). The long suite also
+// writes it to REPORT.md.
+func TestSuite(t *testing.T) {
+	sc := currentScale()
+	sum := &summary{}
+	t.Logf("%v", sc)
+	t.Run("1 kill torture", func(t *testing.T) { testKillTorture(t, sum, sc) })
+	t.Log("summary:\n" + sum.markdown())
+	if long() {
+		if err := sum.writeReport(sc.String()); err != nil {
+			t.Error(err)
+		}
+	}
+}
