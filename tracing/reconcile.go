@@ -13,174 +13,269 @@ import (
 	"github.com/charmtrace/charmtrace/tracing/internal/relation"
 )
 
-// settingRelation records which tracing relation the stored destination was read from.
-// While that relation stays, ordinary dispatches trust the stored destination and read no
-// databag: a change of the remote data arrives as a relation-changed event of its own.
-const settingRelation = "tracing.relation"
+// What the reconciler remembers in the buffer's settings between dispatches, so that it
+// reads only the databag an event can have changed.
+const (
+	settingRelation = "tracing.relation" // the tracing relation ("charm-tracing:7"), "" for none
+	settingProvider = "tracing.provider" // its remote application
+	settingURL      = "tracing.url"      // the traces URL it publishes, even while unusable
+	settingCA       = "tracing.ca"       // the CA bundle of the certificate_transfer relation
+)
 
-// reconciler derives the destination from the tracing and CA relations and stores it in
-// the buffer. It is the requirer side of tracing v2 and certificate_transfer v1.
+// reconciler derives the destination from the tracing and CA relations and stores it. It
+// is the requirer side of tracing v2 and certificate_transfer v1.
+//
+// Juju tells a charm about every change of relation data with an event of that relation,
+// so each event reads only what it can have changed: a tracing relation event the
+// provider's receivers, a CA relation event the certificates. Other dispatches check with
+// one relation-ids call that the stored relation is still there and trust the rest.
 type reconciler struct {
 	cfg   *config
 	tools *charmhooks.Tools
 	buf   *buffer.Buffer
 	jc    *charmhooks.Context
 	warn  func(string)
-	// setDest stores a destination (the exporter's SetDestination: validated, and
-	// the drainer follows it at once).
+	// setDest stores a destination (the exporter's SetDestination: validated, and the
+	// drainer follows it at once).
 	setDest func(context.Context, buffer.Destination) (bool, error)
+
+	noted bool // a warning was given in this dispatch
 }
 
-// full reports whether the event may have changed what the relations say, so that the
-// databags are read again instead of trusting the stored destination.
-func (r *reconciler) full(rel, stored string) bool {
-	e := r.jc.Event
-	if rel != stored {
-		return true
-	}
-	if e.Relation != "" && (e.Relation == r.cfg.tracingEndpoint || e.Relation == r.cfg.caEndpoint) {
-		return true
-	}
-	switch e.Name {
-	case "install", "start", "upgrade-charm", "leader-elected":
-		return true
-	}
-	return false
+// note gives a warning (at most once per text per dispatch, see dispatch.warn).
+func (r *reconciler) note(msg string) {
+	r.noted = true
+	r.warn(msg)
 }
 
-// leaderDuty reports whether this event is one on which the leader (re)writes what the
-// requirer publishes in its app databag on endpoint.
-func (r *reconciler) leaderDuty(endpoint string) bool {
-	e := r.jc.Event
-	if e.Relation == endpoint {
-		return e.HookKind == charmhooks.RelationCreated || e.HookKind == "relation-joined" || e.HookKind == "relation-changed"
-	}
-	return e.Name == "leader-elected" || e.Name == "upgrade-charm" || e.Name == "start"
+// remembered is the reconciler's state from earlier dispatches.
+type remembered struct {
+	relation, provider, url, ca string
 }
 
-// relationIDs lists an endpoint's relations, less the one this very hook is breaking.
-func (r *reconciler) relationIDs(endpoint string) ([]string, error) {
-	ids, err := r.tools.RelationIDs(endpoint)
-	if err != nil {
-		return nil, err
+func (r *reconciler) load(ctx context.Context) (remembered, error) {
+	var m remembered
+	for _, f := range []struct {
+		key string
+		dst *string
+	}{{settingRelation, &m.relation}, {settingProvider, &m.provider}, {settingURL, &m.url}, {settingCA, &m.ca}} {
+		v, err := r.buf.Setting(ctx, f.key)
+		if err != nil {
+			return m, err
+		}
+		*f.dst = v
 	}
-	e := r.jc.Event
-	if e.Relation == endpoint && e.HookKind == "relation-broken" {
-		ids = slices.DeleteFunc(ids, func(id string) bool { return id == e.RelationRef() })
+	return m, nil
+}
+
+func (r *reconciler) save(ctx context.Context, old, m remembered) error {
+	for _, f := range []struct{ key, old, new string }{
+		{settingRelation, old.relation, m.relation}, {settingProvider, old.provider, m.provider},
+		{settingURL, old.url, m.url}, {settingCA, old.ca, m.ca},
+	} {
+		if f.old != f.new {
+			if err := r.buf.SetSetting(ctx, f.key, f.new); err != nil {
+				return err
+			}
+		}
 	}
-	return ids, nil
+	return nil
 }
 
 // run brings the stored destination in line with the relations. Errors are returned for
 // the caller to log once; the stored destination is then left as it was.
 func (r *reconciler) run(ctx context.Context) error {
-	if r.cfg.caEndpoint != "" && r.leaderDuty(r.cfg.caEndpoint) && r.jc.Event.Relation == r.cfg.caEndpoint {
-		// certificate_transfer: tell the provider we speak v1 as early as we can.
-		if err := r.publish(r.jc.Event.RelationRef(), "version", `1`, func(cur string, ok bool) bool { return !ok || strings.TrimSpace(cur) != "1" }); err != nil {
+	old, err := r.load(ctx)
+	if err != nil {
+		return err
+	}
+	m := old
+	e := r.jc.Event
+	switch {
+	case e.Relation != "" && e.Relation == r.cfg.tracingEndpoint:
+		err = r.onTracingEvent(&m)
+	case e.Relation != "" && e.Relation == r.cfg.caEndpoint:
+		err = r.onCAEvent(&m)
+	default:
+		err = r.onOtherEvent(&m)
+	}
+	if err != nil {
+		return err
+	}
+	if err := r.save(ctx, old, m); err != nil {
+		return err
+	}
+	return r.store(ctx, r.compose(m))
+}
+
+// onTracingEvent follows the tracing relation the event is about.
+func (r *reconciler) onTracingEvent(m *remembered) error {
+	e := r.jc.Event
+	if e.HookKind == "relation-broken" {
+		if m.relation != "" {
+			r.note(fmt.Sprintf("tracing: the %s relation is gone; spans stay buffered on the unit", r.cfg.tracingEndpoint))
+		}
+		m.relation, m.provider, m.url = "", "", ""
+		return nil
+	}
+	if m.relation != "" && m.relation != e.RelationRef() {
+		// limit: 1 — a second tracing relation is ignored.
+		r.note(fmt.Sprintf("tracing: already following %s; ignoring %s", m.relation, e.RelationRef()))
+		return nil
+	}
+	first := m.relation == ""
+	m.relation = e.RelationRef()
+	if first || e.HookKind == charmhooks.RelationCreated || e.HookKind == "relation-joined" {
+		if err := r.requestReceivers(m.relation); err != nil {
 			return err
 		}
 	}
-	ids, err := r.relationIDs(r.cfg.tracingEndpoint)
+	m.provider = e.RemoteApp
+	return r.readReceivers(m)
+}
+
+// onCAEvent follows the certificate_transfer relation the event is about.
+func (r *reconciler) onCAEvent(m *remembered) error {
+	e := r.jc.Event
+	switch e.HookKind {
+	case "relation-broken":
+		m.ca = ""
+		return nil
+	case charmhooks.RelationCreated:
+		// Tell the provider we speak v1 as early as we can; the databag is new, so
+		// there is nothing to read first.
+		if err := r.publish(e.RelationRef(), "version", "1", nil); err != nil {
+			return err
+		}
+	}
+	if m.relation == "" {
+		// The CA can come first, or the tracing relation was never seen by this
+		// charm version: look for it, as an ordinary dispatch would.
+		if err := r.onOtherEvent(m); err != nil {
+			return err
+		}
+	}
+	ca, why, err := r.readCA(e.RelationRef(), e.RemoteApp)
+	if err != nil {
+		return err
+	}
+	if why != "" && strings.HasPrefix(m.url, "https://") {
+		r.note("tracing: " + why + "; spans stay buffered on the unit")
+	}
+	m.ca = ca
+	return nil
+}
+
+// onOtherEvent checks that the stored tracing relation is still there, and reads both
+// relations again on the events after which they may have been missed or must be
+// re-announced.
+func (r *reconciler) onOtherEvent(m *remembered) error {
+	ids, err := r.tools.RelationIDs(r.cfg.tracingEndpoint)
 	if err != nil {
 		return fmt.Errorf("list %s relations: %w", r.cfg.tracingEndpoint, err)
 	}
-	stored, err := r.buf.Setting(ctx, settingRelation)
-	if err != nil {
-		return err
-	}
 	if len(ids) == 0 {
-		if stored != "" {
-			r.warn(fmt.Sprintf("tracing: the %s relation is gone; spans stay buffered on the unit", r.cfg.tracingEndpoint))
+		if m.relation != "" {
+			r.note(fmt.Sprintf("tracing: the %s relation is gone; spans stay buffered on the unit", r.cfg.tracingEndpoint))
 		}
-		return r.store(ctx, buffer.Destination{}, "")
+		m.relation, m.provider, m.url = "", "", ""
+		return nil
 	}
 	rel := ids[0]
 	if len(ids) > 1 {
-		r.warn(fmt.Sprintf("tracing: %d %s relations; using %s only", len(ids), r.cfg.tracingEndpoint, rel))
+		r.note(fmt.Sprintf("tracing: %d %s relations; using %s only", len(ids), r.cfg.tracingEndpoint, rel))
 	}
-	if !r.full(rel, stored) {
+	name := r.jc.Event.Name
+	renew := name == "upgrade-charm" || name == "leader-elected"
+	if rel == m.relation && !renew {
 		return nil
 	}
-	if r.leaderDuty(r.cfg.tracingEndpoint) {
-		want, _ := json.Marshal(relation.RequestedReceivers)
-		if err := r.publish(rel, "receivers", string(want), relation.NeedsWrite); err != nil {
+	if rel != m.relation {
+		m.relation, m.provider = rel, ""
+	}
+	if renew {
+		if err := r.requestReceivers(rel); err != nil {
 			return err
 		}
 	}
-	dest, why, err := r.destination(rel)
-	if err != nil {
+	if m.provider == "" {
+		if m.provider, err = r.tools.RelationApp(rel); err != nil {
+			return fmt.Errorf("read %s: %w", rel, err)
+		}
+	}
+	if err := r.readReceivers(m); err != nil {
 		return err
 	}
-	if why != "" {
-		r.warn("tracing: " + why + "; spans stay buffered on the unit")
+	if r.cfg.caEndpoint == "" || !strings.HasPrefix(m.url, "https://") || r.jc.Event.Relation == r.cfg.caEndpoint {
+		return nil // (a CA relation event reads its own relation)
 	}
-	return r.store(ctx, dest, rel)
-}
-
-func (r *reconciler) store(ctx context.Context, d buffer.Destination, rel string) error {
-	if _, err := r.setDest(ctx, d); err != nil {
-		if d.URL == "" {
+	caIDs, err := r.tools.RelationIDs(r.cfg.caEndpoint)
+	if err != nil {
+		return fmt.Errorf("list %s relations: %w", r.cfg.caEndpoint, err)
+	}
+	if len(caIDs) == 0 {
+		m.ca = ""
+		return nil
+	}
+	if renew {
+		if err := r.publish(caIDs[0], "version", "1", func(cur string, ok bool) bool { return !ok || strings.TrimSpace(cur) != "1" }); err != nil {
 			return err
 		}
-		// A destination the exporter refuses (a CA bundle with no certificate in it)
-		// must not leave an older one in place: buffer only until the relation is fixed.
-		if _, cerr := r.setDest(ctx, buffer.Destination{}); cerr != nil {
-			return errors.Join(err, cerr)
-		}
-		r.warn(fmt.Sprintf("tracing: %v; spans stay buffered on the unit", err))
 	}
-	cur, err := r.buf.Setting(ctx, settingRelation)
-	if err != nil || cur == rel {
-		return err
-	}
-	return r.buf.SetSetting(ctx, settingRelation, rel)
+	ca, _, err := r.readCA(caIDs[0], "")
+	m.ca = ca
+	return err
 }
 
-// destination reads the provider's receivers and, for https, the CA. A non-empty why
-// explains an empty destination.
-func (r *reconciler) destination(rel string) (d buffer.Destination, why string, err error) {
-	app, err := r.remoteApp(r.cfg.tracingEndpoint, rel)
-	if err != nil || app == "" {
-		return d, "the tracing provider has not joined yet", nil
-	}
-	data, err := r.tools.RelationGetApp(rel, app)
-	if err != nil {
-		if errors.Is(err, charmhooks.ErrRelationNotFound) {
-			return d, "the tracing relation is gone", nil
+// requestReceivers makes the leader publish receivers=["otlp_http"] when the value
+// differs, so that the relation does not flap.
+func (r *reconciler) requestReceivers(rel string) error {
+	want, _ := json.Marshal(relation.RequestedReceivers)
+	return r.publish(rel, "receivers", string(want), relation.NeedsWrite)
+}
+
+// readReceivers reads the provider's receivers into m.url ("" when unusable, with one
+// warning saying why).
+func (r *reconciler) readReceivers(m *remembered) error {
+	if m.provider == "" {
+		app, err := r.tools.RelationApp(m.relation)
+		if err != nil || app == "" {
+			m.url = ""
+			r.note("tracing: the tracing provider has not joined yet; spans stay buffered on the unit")
+			return nil
 		}
-		return d, "", fmt.Errorf("read %s: %w", rel, err)
+		m.provider = app
+	}
+	data, err := r.tools.RelationGetApp(m.relation, m.provider)
+	if errors.Is(err, charmhooks.ErrRelationNotFound) {
+		m.url = ""
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", m.relation, err)
 	}
 	url, err := relation.TracesURL(data)
 	if err != nil {
-		return d, fmt.Sprintf("no usable receiver on %s (%v)", rel, err), nil
+		m.url = ""
+		r.note(fmt.Sprintf("tracing: no usable receiver on %s (%v); spans stay buffered on the unit", m.relation, err))
+		return nil
 	}
-	if strings.HasPrefix(url, "http://") {
-		return buffer.Destination{URL: url}, "", nil
-	}
-	if r.cfg.caEndpoint == "" {
-		return buffer.Destination{URL: url, CA: r.cfg.fixedCA}, "", nil
-	}
-	ca, why, err := r.caBundle()
-	if err != nil || why != "" {
-		return d, why, err
-	}
-	return buffer.Destination{URL: url, CA: ca}, "", nil
+	m.url = url
+	return nil
 }
 
-func (r *reconciler) caBundle() (ca, why string, err error) {
-	ids, err := r.relationIDs(r.cfg.caEndpoint)
-	if err != nil {
-		return "", "", fmt.Errorf("list %s relations: %w", r.cfg.caEndpoint, err)
-	}
-	if len(ids) == 0 {
-		return "", fmt.Sprintf("the receiver is https and no CA is related on %s yet", r.cfg.caEndpoint), nil
-	}
-	rel := ids[0]
-	app, err := r.remoteApp(r.cfg.caEndpoint, rel)
-	if err != nil || app == "" {
-		return "", "the CA provider has not joined yet", nil
+// readCA reads the CA bundle of a certificate_transfer relation: v1 app data, or else v0
+// unit data. A non-empty why explains an empty bundle.
+func (r *reconciler) readCA(rel, app string) (ca, why string, err error) {
+	if app == "" {
+		if app, err = r.tools.RelationApp(rel); err != nil || app == "" {
+			return "", "the CA provider has not joined yet", nil
+		}
 	}
 	appData, err := r.tools.RelationGetApp(rel, app)
+	if errors.Is(err, charmhooks.ErrRelationNotFound) {
+		return "", "the CA relation is gone", nil
+	}
 	if err != nil {
 		return "", "", fmt.Errorf("read %s: %w", rel, err)
 	}
@@ -207,32 +302,58 @@ func (r *reconciler) caBundle() (ca, why string, err error) {
 	return ca, "", nil
 }
 
-// remoteApp names the application at the other end of rel, from the hook environment
-// when the event is about rel (saving a hook-tool call), else with relation-list --app.
-func (r *reconciler) remoteApp(endpoint, rel string) (string, error) {
-	if e := r.jc.Event; e.Relation == endpoint && e.RelationRef() == rel && e.RemoteApp != "" {
-		return e.RemoteApp, nil
+// compose turns what the relations say into the destination to use.
+func (r *reconciler) compose(m remembered) buffer.Destination {
+	switch {
+	case m.url == "" || m.relation == "":
+		return buffer.Destination{}
+	case strings.HasPrefix(m.url, "http://"):
+		return buffer.Destination{URL: m.url}
+	case r.cfg.caEndpoint == "":
+		return buffer.Destination{URL: m.url, CA: r.cfg.fixedCA}
+	case m.ca == "":
+		if !r.noted { // a more precise reason was given already
+			r.note(fmt.Sprintf("tracing: the receiver is https and no CA has arrived on %s yet; spans stay buffered on the unit", r.cfg.caEndpoint))
+		}
+		return buffer.Destination{}
 	}
-	return r.tools.RelationApp(rel)
+	return buffer.Destination{URL: m.url, CA: m.ca}
+}
+
+func (r *reconciler) store(ctx context.Context, d buffer.Destination) error {
+	if _, err := r.setDest(ctx, d); err != nil {
+		if d.URL == "" {
+			return err
+		}
+		// A destination the exporter refuses (a CA bundle with no certificate in it)
+		// must not leave an older one in place: buffer only until the relation is fixed.
+		if _, cerr := r.setDest(ctx, buffer.Destination{}); cerr != nil {
+			return errors.Join(err, cerr)
+		}
+		r.note(fmt.Sprintf("tracing: %v; spans stay buffered on the unit", err))
+	}
+	return nil
 }
 
 // publish writes key=value into this application's databag of rel when this unit is the
-// leader and needsWrite says the current value differs.
+// leader and needsWrite (given the current value) says so; a nil needsWrite writes
+// without reading first.
 func (r *reconciler) publish(rel, key, value string, needsWrite func(string, bool) bool) error {
 	leader, err := r.tools.IsLeader()
 	if err != nil || !leader {
 		return err
 	}
-	own, err := r.tools.RelationGetApp(rel, r.jc.AppName)
-	if err != nil {
+	if needsWrite != nil {
+		own, err := r.tools.RelationGetApp(rel, r.jc.AppName)
 		if errors.Is(err, charmhooks.ErrRelationNotFound) {
 			return nil
 		}
-		return fmt.Errorf("read own data on %s: %w", rel, err)
-	}
-	cur, ok := own[key]
-	if !needsWrite(cur, ok) {
-		return nil
+		if err != nil {
+			return fmt.Errorf("read own data on %s: %w", rel, err)
+		}
+		if cur, ok := own[key]; !needsWrite(cur, ok) {
+			return nil
+		}
 	}
 	if err := r.tools.RelationSetApp(rel, map[string]string{key: value}); err != nil {
 		return fmt.Errorf("publish %s on %s: %w", key, rel, err)

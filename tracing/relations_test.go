@@ -167,7 +167,7 @@ func TestHTTPSWaitsForTheCA(t *testing.T) {
 	if d := u.destination(); d.URL != "" {
 		t.Fatalf("https destination without a CA = %+v", d)
 	}
-	if !strings.Contains(strings.Join(u.logs(), "\n"), "no CA is related on receive-ca-cert") {
+	if !strings.Contains(strings.Join(u.logs(), "\n"), "no CA has arrived on receive-ca-cert") {
 		t.Fatalf("no warning about the missing CA: %q", u.logs())
 	}
 
@@ -250,5 +250,66 @@ func TestRefusedCAClearsTheDestination(t *testing.T) {
 	u.dispatch("receive-ca-cert-relation-changed", relationEnv(ca), noSetup)
 	if d := u.destination(); d.URL != "" || d.CA != "" {
 		t.Fatalf("destination kept after a refused CA: %+v", d)
+	}
+}
+
+// TestReconcileCallBudget counts the hook-tool calls the relation reconciliation adds to
+// each dispatch of a charm that handles none of these events itself, through a Juju-like
+// sequence of events, for the leader.
+func TestReconcileCallBudget(t *testing.T) {
+	recv, caPEM := newTLSReceiver(t)
+	u := newUnit(t)
+	tr := &fakejuju.Relation{ID: 7, Endpoint: "charm-tracing", RemoteApp: "tempo",
+		RemoteAppData: map[string]string{"receivers": receiversJSON(recv.URL)}}
+	pems, _ := json.Marshal([]string{caPEM})
+	ca := &fakejuju.Relation{ID: 9, Endpoint: "receive-ca-cert", RemoteApp: "ca",
+		RemoteAppData: map[string]string{"certificates": string(pems), "version": "1"}}
+	withUnit := func(rel *fakejuju.Relation, unit string) map[string]string {
+		env := relationEnv(rel)
+		env["JUJU_REMOTE_UNIT"] = unit
+		return env
+	}
+	steps := []struct {
+		event string
+		env   map[string]string
+		max   int
+	}{
+		{"install", nil, 1},
+		{"start", nil, 1},
+		{"update-status", nil, 1},
+		{"charm-tracing-relation-created", relationEnv(tr), 4},
+		{"charm-tracing-relation-joined", withUnit(tr, "tempo/0"), 4},
+		{"charm-tracing-relation-changed", withUnit(tr, "tempo/0"), 4},
+		{"receive-ca-cert-relation-created", relationEnv(ca), 4},
+		{"receive-ca-cert-relation-joined", withUnit(ca, "ca/0"), 4},
+		{"receive-ca-cert-relation-changed", withUnit(ca, "ca/0"), 4},
+		{"update-status", nil, 1},
+		{"config-changed", nil, 1},
+	}
+	for _, s := range steps {
+		if strings.HasPrefix(s.event, "charm-tracing") && len(u.st.Relations) == 0 {
+			u.st.Relations = append(u.st.Relations, tr)
+		}
+		if strings.HasPrefix(s.event, "receive-ca-cert") && len(u.st.Relations) == 1 {
+			u.st.Relations = append(u.st.Relations, ca)
+		}
+		before := len(u.runner.Calls())
+		u.dispatch(s.event, s.env, noSetup)
+		var calls []string
+		for _, c := range u.runner.Calls()[before:] {
+			if c.Tool != "juju-log" {
+				calls = append(calls, c.Tool)
+			}
+		}
+		t.Logf("%-34s %d hook-tool calls %v", s.event, len(calls), calls)
+		if len(calls) > s.max {
+			t.Errorf("%s: %d hook-tool calls, want at most %d: %v", s.event, len(calls), s.max, calls)
+		}
+	}
+	if d := u.destination(); d.URL != recv.URL+"/v1/traces" || d.CA == "" {
+		t.Fatalf("destination at the end = %+v", d)
+	}
+	if len(u.rows()) != 0 {
+		t.Fatal("spans left in the buffer")
 	}
 }

@@ -23,7 +23,7 @@ func TestDemo(t *testing.T) {
 	for _, want := range []string{
 		"Building the example charm",
 		"\n1. install\n", "\n3. update-status (no receiver yet: buffered)\n",
-		"no CA is related on receive-ca-cert",
+		"no CA has arrived on receive-ca-cert",
 		"\n7. update-status",
 		"\nPASS: the install and start traces",
 	} {
