@@ -52,9 +52,13 @@ func (d *dispatch) start() {
 		// A conflict with OTEL_RESOURCE_ATTRIBUTES' schema still yields a usable resource.
 		d.warn(fmt.Sprintf("tracing: resource: %v", err))
 	}
+	var spanExp sdktrace.SpanExporter = exp
+	if d.cfg.wrapExporter != nil {
+		spanExp = d.cfg.wrapExporter(spanExp)
+	}
 	opts := []sdktrace.TracerProviderOption{
 		sdktrace.WithResource(res),
-		sdktrace.WithBatcher(exp, sdktrace.WithBatchTimeout(batchTimeout)),
+		sdktrace.WithBatcher(&guardedExporter{next: spanExp, warn: d.warn}, sdktrace.WithBatchTimeout(batchTimeout)),
 	}
 	for _, p := range d.cfg.processors {
 		opts = append(opts, sdktrace.WithSpanProcessor(p))

@@ -36,7 +36,9 @@ type config struct {
 	bufferOpts      []buffer.Option
 	processors      []sdktrace.SpanProcessor
 	seam            *runnerSeam // Wrap only
-	stderr          io.Writer
+	// wrapExporter lets tests put a faulty exporter in the pipeline.
+	wrapExporter func(sdktrace.SpanExporter) sdktrace.SpanExporter
+	stderr       io.Writer
 }
 
 func newConfig(opts []Option) *config {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"runtime/debug"
+	"sync"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -68,6 +69,8 @@ type dispatch struct {
 	exp    *exporter.Exporter
 	tracer trace.Tracer
 	meta   *charmMetadata // nil when the relations cannot be followed
+
+	mu     sync.Mutex // warn is called from the SDK's export goroutine too
 	warned map[string]bool
 }
 
@@ -83,6 +86,8 @@ func newDispatch(cfg *config, jc *charmhooks.Context) *dispatch {
 
 // warn writes msg to the unit's log at WARNING, once per dispatch.
 func (d *dispatch) warn(msg string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	if d.warned[msg] {
 		return
 	}

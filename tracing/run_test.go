@@ -372,3 +372,34 @@ func TestCheckMetadata(t *testing.T) {
 
 var _ = fmt.Sprint
 var _ trace.Span
+
+type panickingExporter struct{}
+
+func (panickingExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error {
+	panic("exporter bug")
+}
+func (panickingExporter) Shutdown(context.Context) error { return nil }
+
+func TestPanickingExporterIsOneWarning(t *testing.T) {
+	u := newUnit(t)
+	ran := false
+	status := u.dispatch("start", nil, func(c *Charm) error {
+		c.Router.Handle("start", func(context.Context, charmhooks.Event) error { ran = true; return nil })
+		return nil
+	}, func(c *config) {
+		c.wrapExporter = func(sdktrace.SpanExporter) sdktrace.SpanExporter { return panickingExporter{} }
+		c.stderr = io.Discard
+	})
+	if status != 0 || !ran {
+		t.Fatalf("status %d ran %v", status, ran)
+	}
+	var warnings []string
+	for _, l := range u.logs() {
+		if strings.HasPrefix(l, "WARNING ") {
+			warnings = append(warnings, l)
+		}
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "exporter panicked") {
+		t.Fatalf("warnings = %q", warnings)
+	}
+}
