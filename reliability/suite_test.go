@@ -11,7 +11,9 @@ func TestSuite(t *testing.T) {
 	sc := currentScale()
 	sum := &summary{}
 	t.Logf("%v", sc)
+	w := &world{dir: t.TempDir()}
 	t.Run("1 kill torture", func(t *testing.T) { testKillTorture(t, sum, sc) })
+	t.Run("2 receiver faults", func(t *testing.T) { testFaultMatrix(t, w, sum) })
 	t.Log("summary:\n" + sum.markdown())
 	if long() {
 		if err := sum.writeReport(sc.String()); err != nil {
