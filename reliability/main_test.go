@@ -7,7 +7,10 @@ import (
 	"testing"
 )
 
-var longFlag = flag.Bool("long", false, "run the long suite (also CHARMTRACE_LONG=1): 1000 kill iterations, 50 units, REPORT.md")
+var (
+	longFlag   = flag.Bool("long", false, "run the long suite (also CHARMTRACE_LONG=1): 1000 kill iterations, 50 units, REPORT.md")
+	strictFlag = flag.Bool("strict", false, "fail on known, reported bugs too (the long suite always does)")
+)
 
 // childEnv selects a child-process mode of the test binary: the kill torture and the
 // permission tests run tracing.Run in a process of their own, which the parent kills
@@ -24,6 +27,9 @@ func TestMain(m *testing.M) {
 
 // long reports whether the long suite was asked for.
 func long() bool { return *longFlag || os.Getenv("CHARMTRACE_LONG") == "1" }
+
+// strict reports whether known bugs fail the suite.
+func strict() bool { return *strictFlag || long() }
 
 // scale is what differs between the short suite (CI, under -race) and the long one.
 type scale struct {

@@ -19,24 +19,42 @@ type summary struct {
 type summaryRow struct {
 	item, name, expected, observed string
 	pass                           bool
+	bug                            string // a known bug that explains a failure, if any
 }
 
 // check records one row and fails t if ok is false.
 func (s *summary) check(t *testing.T, item, name, expected, observed string, ok bool) {
 	t.Helper()
 	s.mu.Lock()
-	s.rows = append(s.rows, summaryRow{item, name, expected, observed, ok})
+	s.rows = append(s.rows, summaryRow{item: item, name: name, expected: expected, observed: observed, pass: ok})
 	s.mu.Unlock()
 	if !ok {
 		t.Errorf("%s %s: expected %s; observed %s", item, name, expected, observed)
 	}
 }
 
+// knownBug is check for an expectation a known, reported bug keeps from being met.
+// The short suite (CI) records the failure in the table and logs it without failing,
+// so one open bug does not turn every engineer's test run red; the long suite and
+// -strict fail on it like any other check. Once the bug is fixed the row passes and
+// the call can become a plain check.
+func (s *summary) knownBug(t *testing.T, item, name, expected, observed string, ok bool, bug string) {
+	t.Helper()
+	if ok || bug == "" || strict() {
+		s.check(t, item, name, expected, observed, ok)
+		return
+	}
+	s.mu.Lock()
+	s.rows = append(s.rows, summaryRow{item: item, name: name, expected: expected, observed: observed, bug: bug})
+	s.mu.Unlock()
+	t.Logf("KNOWN BUG %s %s: expected %s; observed %s (%s)", item, name, expected, observed, bug)
+}
+
 // note records a figure that is reported, not asserted (a wall time against its
 // budget: speed targets are benchmarks, never test assertions).
 func (s *summary) note(item, name, expected, observed string) {
 	s.mu.Lock()
-	s.rows = append(s.rows, summaryRow{item, name, expected, observed, true})
+	s.rows = append(s.rows, summaryRow{item: item, name: name, expected: expected, observed: observed, pass: true})
 	s.mu.Unlock()
 }
 
@@ -48,10 +66,13 @@ func (s *summary) markdown() string {
 	b.WriteString("| # | case | expected | observed | pass |\n|---|---|---|---|---|\n")
 	for _, r := range s.rows {
 		pass := "yes"
-		if !r.pass {
+		switch {
+		case !r.pass && r.bug != "":
+			pass = "**NO** (known bug: " + r.bug + ")"
+		case !r.pass:
 			pass = "**NO**"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", r.item, cell(r.name), cell(r.expected), cell(r.observed), pass)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", r.item, cell(r.name), cell(r.expected), cell(r.observed), cell(pass))
 	}
 	return b.String()
 }
