@@ -16,6 +16,7 @@ func TestSuite(t *testing.T) {
 	t.Run("2 receiver faults", func(t *testing.T) { testFaultMatrix(t, w, sum) })
 	t.Run("3 bad buffers", func(t *testing.T) { testBadBuffers(t, w, sum) })
 	t.Run("4 hostile relation data", func(t *testing.T) { testHostileRelationData(t, sum) })
+	t.Run("5 secret sentinels", func(t *testing.T) { testSecretSentinels(t, w, sum) })
 	t.Log("summary:\n" + sum.markdown())
 	if long() {
 		if err := sum.writeReport(sc.String()); err != nil {
