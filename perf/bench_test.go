@@ -106,4 +106,3 @@ func BenchmarkShutdownBlackhole(b *testing.B) {
 		})
 	}
 }
-

@@ -79,7 +79,7 @@ func EncodeRow(spans []sdktrace.ReadOnlySpan) ([]byte, error) {
 type Backlog struct {
 	Rows, Bytes int64 // payload
 	FileBytes   int64
-	RowBytes    int   // one row
+	RowBytes    int // one row
 	SpansPerRow int
 	Full        bool // the cap was reached (rows were evicted)
 }
