@@ -36,14 +36,15 @@ type scale struct {
 	killIterations int // item 1, at least 50 in CI and 1000 long
 	units          int // item 6: simulated units draining into one receiver
 	unitRounds     int // item 6: ordinary dispatches per unit before the final drain
+	drainHooks     int // item 6: the bound of that drain, in update-status hooks 1.1 s apart
 	pairDispatches int // item 6: dispatches of each of the two processes on one buffer
 }
 
 func currentScale() scale {
 	if long() {
-		return scale{killIterations: 1000, units: 50, unitRounds: 6, pairDispatches: 60}
+		return scale{killIterations: 1000, units: 50, unitRounds: 6, drainHooks: 15, pairDispatches: 60}
 	}
-	return scale{killIterations: 50, units: 10, unitRounds: 3, pairDispatches: 15}
+	return scale{killIterations: 50, units: 10, unitRounds: 3, drainHooks: 5, pairDispatches: 15}
 }
 
 func (s scale) String() string {

@@ -17,6 +17,9 @@ func TestSuite(t *testing.T) {
 	t.Run("3 bad buffers", func(t *testing.T) { testBadBuffers(t, w, sum) })
 	t.Run("4 hostile relation data", func(t *testing.T) { testHostileRelationData(t, sum) })
 	t.Run("5 secret sentinels", func(t *testing.T) { testSecretSentinels(t, w, sum) })
+	t.Run("6 two processes on one buffer", func(t *testing.T) { testTwoProcessesOneBuffer(t, w, sum, sc) })
+	t.Run("6 many units under 429", func(t *testing.T) { testManyUnits(t, w, sum, sc) })
+	t.Run("7 permissions", func(t *testing.T) { testPermissions(t, sum) })
 	t.Log("summary:\n" + sum.markdown())
 	if long() {
 		if err := sum.writeReport(sc.String()); err != nil {

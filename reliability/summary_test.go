@@ -47,7 +47,7 @@ func (s *summary) knownBug(t *testing.T, item, name, expected, observed string, 
 	s.mu.Lock()
 	s.rows = append(s.rows, summaryRow{item: item, name: name, expected: expected, observed: observed, bug: bug})
 	s.mu.Unlock()
-	t.Logf("KNOWN BUG %s %s: expected %s; observed %s (%s)", item, name, expected, observed, bug)
+	t.Logf("KNOWN ISSUE %s %s: expected %s; observed %s (%s)", item, name, expected, observed, bug)
 }
 
 // note records a figure that is reported, not asserted (a wall time against its
@@ -68,7 +68,7 @@ func (s *summary) markdown() string {
 		pass := "yes"
 		switch {
 		case !r.pass && r.bug != "":
-			pass = "**NO** (known bug: " + r.bug + ")"
+			pass = "**NO** (known issue: " + r.bug + ")"
 		case !r.pass:
 			pass = "**NO**"
 		}
