@@ -139,9 +139,8 @@ func blackhole(t *testing.T) target {
 func redirect(t *testing.T) target {
 	t.Helper()
 	good := otlpTarget(t, "")
-	recv := good
 	h, n := counted(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, recv.url+otlpreceiver.Path, http.StatusTemporaryRedirect)
+		http.Redirect(w, r, good.url+otlpreceiver.Path, http.StatusTemporaryRedirect)
 	}))
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

@@ -2,7 +2,6 @@ package reliability
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -138,35 +137,6 @@ func workSpans(spans []otlpreceiver.Span) map[workKey]int {
 		}
 	}
 	return out
-}
-
-// roots are the root spans (no parent) among spans, by trace id.
-func roots(spans []otlpreceiver.Span) map[string]otlpreceiver.Span {
-	out := map[string]otlpreceiver.Span{}
-	for _, s := range spans {
-		if len(s.Span.GetParentSpanId()) == 0 {
-			out[string(s.Span.GetTraceId())] = s
-		}
-	}
-	return out
-}
-
-// duplicateBodies counts the accepted requests whose body an earlier accepted request
-// already carried: the chunks delivered twice.
-func duplicateBodies(reqs []otlpreceiver.Request) int {
-	seen := map[[32]byte]bool{}
-	dups := 0
-	for _, r := range reqs {
-		if r.Status < 200 || r.Status > 299 {
-			continue
-		}
-		h := sha256.Sum256(r.Body)
-		if seen[h] {
-			dups++
-		}
-		seen[h] = true
-	}
-	return dups
 }
 
 // readState returns the two torture keys of the unit state database in charmDir,

@@ -187,9 +187,6 @@ func testKillTorture(t *testing.T, sum *summary, sc scale) {
 		if len(tally.lost) > 0 {
 			break
 		}
-		// Delivered spans that are still stored will be sent again: that is the
-		// duplicate the next iteration may count. Forget nothing here.
-
 		// The state database: sound, both keys from the same commit, every
 		// acknowledged dispatch committed, nothing from a dispatch that never started.
 		a, b, ok, err := readState(dir)

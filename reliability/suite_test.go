@@ -1,7 +1,10 @@
 package reliability
 
 import (
+	"fmt"
+	"runtime"
 	"testing"
+	"time"
 )
 
 // TestSuite runs the reliability and security suite, items 1 to 7 of the design, and
@@ -22,7 +25,9 @@ func TestSuite(t *testing.T) {
 	t.Run("7 permissions", func(t *testing.T) { testPermissions(t, sum) })
 	t.Log("summary:\n" + sum.markdown())
 	if long() {
-		if err := sum.writeReport(sc.String()); err != nil {
+		header := fmt.Sprintf("%v. %s, %d CPUs, %s/%s, %s.", sc, runtime.Version(), runtime.NumCPU(),
+			runtime.GOOS, runtime.GOARCH, time.Now().UTC().Format(time.DateOnly))
+		if err := sum.writeReport(header); err != nil {
 			t.Error(err)
 		}
 	}

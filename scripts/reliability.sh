@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The long reliability and security suite (reliability/, issue 8), then the fuzz targets
+# of the parsers of untrusted input, one after the other.
+#
+#   scripts/reliability.sh                 # long suite + 10 min per fuzz target (~45 min)
+#   FUZZTIME=30s scripts/reliability.sh    # shorter fuzzing
+#   SKIP_FUZZ=1 scripts/reliability.sh     # the suite only
+#
+# The suite writes its summary table to reliability/REPORT.md. Some of its cases mount
+# file systems (a read-only bind mount, a small tmpfs) and need root; elsewhere they are
+# skipped with a message. The short suite runs in CI with `go test -race ./...`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fuzztime=${FUZZTIME:-10m}
+# One fuzzing worker leaves the other cores to whoever else uses the machine.
+parallel=${FUZZ_PARALLEL:-1}
+
+echo "== long suite (go test ./reliability -args -long)"
+go test ./reliability -run '^TestSuite$' -count=1 -v -timeout 120m -args -long
+echo "summary table written to reliability/REPORT.md"
+
+if [ -n "${SKIP_FUZZ:-}" ]; then exit 0; fi
+
+for target in \
+  "./tracing/internal/relation FuzzTracesURL" \
+  "./tracing/internal/relation FuzzCABundle" \
+  "./internal/otlpjson FuzzUnmarshal"; do
+  set -- $target
+  echo "== fuzz $2 ($1) for $fuzztime, -parallel $parallel"
+  start=$(date +%s)
+  go test "$1" -run '^$' -fuzz "^$2\$" -fuzztime "$fuzztime" -parallel "$parallel" 2>&1 |
+    tee /dev/stderr | grep -E '^fuzz: elapsed' | tail -1 |
+    sed "s/^/$2 final: /"
+  echo "$2: $(( $(date +%s) - start )) s wall"
+done
