@@ -5,6 +5,8 @@
 //	floor noop                     start and exit with SQLite, net/http and crypto/tls linked in
 //	floor sqlite-create FILE       create a SQLite file in WAL mode with one table
 //	floor sqlite-open FILE         open an existing one, read one pragma, close
+//	floor sqlite-write FILE        open an existing one, insert 4 KiB in one transaction, close
+//	floor sqlite-write-keep FILE   the same, but exit without closing: no checkpoint, the WAL stays
 //	floor post URL [CAFILE]        one POST of 1 KiB over a new connection (TLS when URL is https)
 package main
 
@@ -32,7 +34,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: floor noop | sqlite-create FILE | sqlite-open FILE | post URL [CAFILE]")
+		return errors.New("usage: floor noop | sqlite-create FILE | sqlite-open FILE | sqlite-write FILE | sqlite-write-keep FILE | post URL [CAFILE]")
 	}
 	switch mode, rest := args[0], args[1:]; {
 	case mode == "noop":
@@ -41,6 +43,10 @@ func run(args []string) error {
 		return sqliteCreate(rest[0])
 	case mode == "sqlite-open" && len(rest) == 1:
 		return sqliteOpen(rest[0])
+	case mode == "sqlite-write" && len(rest) == 1:
+		return sqliteWrite(rest[0], true)
+	case mode == "sqlite-write-keep" && len(rest) == 1:
+		return sqliteWrite(rest[0], false)
 	case mode == "post" && (len(rest) == 1 || len(rest) == 2):
 		ca := ""
 		if len(rest) == 2 {
@@ -78,6 +84,39 @@ func sqliteOpen(path string) error {
 	if err := db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
 		db.Close()
 		return err
+	}
+	return db.Close()
+}
+
+// sqliteWrite is the least a process that stores something pays with SQLite's defaults
+// for a WAL file: the WAL is created and its header synced on the first write, and the
+// last connection's close checkpoints it (two syncs) and deletes it. Without close, the
+// process exits as if killed after its commit: the WAL stays for the next process to
+// recover, and checkpoints happen only at the auto-checkpoint threshold.
+func sqliteWrite(path string, close bool) error {
+	if _, err := os.Stat(path); err != nil {
+		return err
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=synchronous(NORMAL)&_txlock=immediate")
+	if err != nil {
+		return err
+	}
+	tx, err := db.Begin()
+	if err != nil {
+		db.Close()
+		return err
+	}
+	if _, err := tx.Exec(`INSERT INTO t (data) VALUES (?)`, make([]byte, 4096)); err != nil {
+		tx.Rollback()
+		db.Close()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		db.Close()
+		return err
+	}
+	if !close {
+		return nil
 	}
 	return db.Close()
 }
