@@ -870,7 +870,7 @@ func (r *report) profile() error {
 	if err != nil {
 		return err
 	}
-	r.printf("CPU profile of BenchmarkDispatch (backlog 0, 1 span; tracing on and off in turn), cumulative share of " +
+	r.printf("CPU profile of BenchmarkDispatch (backlog 0, 1 span; tracing on and off in turn), cumulative share of "+
 		"the frames that belong to charmtrace and the libraries it drives:\n\n```\n%s```\n\n", top)
 	r.printf("## Commands\n\n")
 	r.printf("Everything above: `bash scripts/perf.sh`. The parts:\n\n```\n")
