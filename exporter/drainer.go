@@ -111,11 +111,46 @@ func (d *drainer) run(ctx context.Context) {
 	}
 }
 
+// finalPass drains once more at Shutdown. A receiver that throttles (429 or 503 with
+// a short Retry-After) is waited for when its window ends early enough in the budget
+// to send after it: otherwise a receiver that throttles every other request would get
+// about one row per dispatch, and the backlog of a busy unit would never shrink.
 func (d *drainer) finalPass(ctx context.Context) {
-	d.pass(ctx)
+	for range maxFinalWaits + 1 {
+		next := d.pass(ctx)
+		if !d.worthWaiting(ctx, next) {
+			break
+		}
+		t := time.NewTimer(time.Until(next))
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+		t.Stop()
+	}
 	d.mu.Lock()
 	d.finalDone = true
 	d.mu.Unlock()
+}
+
+// maxFinalWaits bounds how often one Shutdown waits out a receiver's window.
+const maxFinalWaits = 8
+
+// minSendTime is the part of the budget that must be left after a wait for it to be
+// worth waiting: enough for a request on loopback or a LAN.
+const minSendTime = 250 * time.Millisecond
+
+// worthWaiting reports whether next is the end of a receiver's back-off window that
+// comes soon enough in ctx's time to send after it.
+func (d *drainer) worthWaiting(ctx context.Context, next time.Time) bool {
+	if next.IsZero() || ctx.Err() != nil {
+		return false
+	}
+	d.mu.Lock()
+	window := d.window.Until
+	d.mu.Unlock()
+	deadline, ok := ctx.Deadline()
+	return ok && next.Equal(window) && next.Add(minSendTime).Before(deadline)
 }
 
 // finish performs the final drain within ctx: through the goroutine if it
@@ -132,7 +167,7 @@ func (d *drainer) finish(ctx context.Context) {
 	finalDone := d.finalDone
 	d.mu.Unlock()
 	if !finalDone {
-		d.pass(ctx)
+		d.finalPass(ctx)
 	}
 	if d.sender != nil {
 		d.sender.Close()

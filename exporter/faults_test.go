@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -191,6 +192,36 @@ func TestFault503RetryAfter(t *testing.T) {
 	}
 	if got := next.Stats().BackoffUntil; !got.Equal(until) {
 		t.Fatalf("the next dispatch reports back-off until %v, want %v", got, until)
+	}
+}
+
+// A receiver that throttles every other request with a short Retry-After is waited for
+// inside the budget: one Shutdown delivers the whole backlog.
+func TestFault429ShortRetryAfterIsWaitedOutAtShutdown(t *testing.T) {
+	var n atomic.Int32
+	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, body []byte) bool {
+		if n.Add(1)%2 == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return true
+		}
+		return false
+	})
+	buf := openBuffer(t)
+	e := newExporter(t, buf, exporter.WithShutdownBudget(4*time.Second))
+	export(t, e, spans(1, "a", nil), spans(1, "b", nil), spans(1, "c", nil))
+	setDestination(t, e, rc.url(), "")
+	start := time.Now()
+	shutdown(t, e)
+	took := time.Since(start)
+	if left := rows(t, buf); len(left) != 0 {
+		t.Fatalf("%d rows left after one Shutdown (took %v)", len(left), took)
+	}
+	if got := strings.Join(rc.accepted(), ","); got != "a-0,b-0,c-0" {
+		t.Fatalf("accepted %q", got)
+	}
+	if took > 4*time.Second+2*time.Second { // a hang guard, not a timing assertion
+		t.Fatalf("Shutdown took %v with a 4 s budget", took)
 	}
 }
 

@@ -157,7 +157,10 @@ func (s *Sender) send(ctx context.Context, buf *buffer.Buffer, row buffer.Row, r
 		rep.Unavailable = true
 		rep.RetryAfter = max(rep.RetryAfter, res.RetryAfter)
 	}
-	if h != nil && row.ID != 0 {
+	// A row the receiver failed on its own (5xx) waits before this process tries it
+	// again; one refused because the receiver is throttling or out of reach does not:
+	// the back-off window holds every row back, and then this one goes first.
+	if h != nil && row.ID != 0 && !stop {
 		h.retried(row.ID)
 	}
 	if !s.keep && row.ID != 0 {
