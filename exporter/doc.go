@@ -36,7 +36,10 @@
 // rows behind it. After a drain that reached no receiver, later drains, in this
 // process and the next dispatches, skip the network for a back-off window kept
 // in the buffer's settings (Retry-After when the receiver gave one); a new
-// destination ends the window at once.
+// destination ends the window at once. At Shutdown, a window that ends early
+// enough in the budget to send after it (a throttling receiver's short
+// Retry-After) is waited out, so a receiver that throttles every other request
+// still gets the whole backlog.
 //
 // Destinations are http:// (plaintext, the CA bundle is ignored) or https://
 // with the TLS policy of the charmtrace tls package. Requests go through a
