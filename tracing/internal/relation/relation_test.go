@@ -42,6 +42,7 @@ func TestTracesURL(t *testing.T) {
 		{"javascript", map[string]string{"receivers": `[{"protocol":{"name":"otlp_http","type":"http"},"url":"javascript:alert(1)"}]`}, "", ErrBadURL},
 		{"credentials", map[string]string{"receivers": `[{"protocol":{"name":"otlp_http","type":"http"},"url":"https://user:secret@tempo:4318"}]`}, "", ErrBadURL},
 		{"no host", map[string]string{"receivers": `[{"protocol":{"name":"otlp_http","type":"http"},"url":"http://"}]`}, "", ErrBadURL},
+		{"long URL", map[string]string{"receivers": `[{"protocol":{"name":"otlp_http","type":"http"},"url":"http://a:1/` + strings.Repeat("p", maxURL) + `"}]`}, "", ErrBadURL},
 		{"query", map[string]string{"receivers": `[{"protocol":{"name":"otlp_http","type":"http"},"url":"http://a:1/?x=1"}]`}, "", ErrBadURL},
 		{"invalid utf-8", map[string]string{"receivers": "[{\"protocol\":{\"name\":\"otlp_http\",\"type\":\"http\"},\"url\":\"http://a\xff:1\"}]"}, "", ErrBadURL},
 		{"control char", map[string]string{"receivers": `[{"protocol":{"name":"otlp_http","type":"http"},"url":"http://a\n:1"}]`}, "", ErrBadURL},

@@ -85,8 +85,15 @@ func TracesURL(app map[string]string) (string, error) {
 	return "", ErrNoReceiver
 }
 
+// maxURL bounds a receiver URL: ingress and service URLs are far shorter, and a URL is
+// stored, logged and sent with every request.
+const maxURL = 2048
+
 // traceEndpoint checks a receiver's base URL and appends the OTLP traces path.
 func traceEndpoint(base string) (string, error) {
+	if len(base) > maxURL {
+		return "", fmt.Errorf("%w: %d bytes, over the %d limit", ErrBadURL, len(base), maxURL)
+	}
 	if !utf8.ValidString(base) || strings.ContainsFunc(base, func(r rune) bool { return r < 0x20 || r == 0x7f || r == utf8.RuneError }) {
 		return "", fmt.Errorf("%w: %q has control or invalid characters", ErrBadURL, truncate(base))
 	}
