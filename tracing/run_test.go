@@ -403,3 +403,44 @@ func TestPanickingExporterIsOneWarning(t *testing.T) {
 		t.Fatalf("warnings = %q", warnings)
 	}
 }
+
+func TestDeferredEventsRunFirstInTheNextDispatch(t *testing.T) {
+	u := newUnit(t)
+	var order []string
+	defers := true
+	setup := func(c *Charm) error {
+		c.Router.Handle("config-changed", func(ctx context.Context, e charmhooks.Event) error {
+			order = append(order, fmt.Sprintf("config-changed(deferred=%v)", e.Deferred))
+			if defers {
+				return charmhooks.ErrDefer
+			}
+			return nil
+		}, charmhooks.HandlerName("onConfig"))
+		c.Router.Handle("update-status", func(ctx context.Context, e charmhooks.Event) error {
+			order = append(order, "update-status")
+			return nil
+		}, charmhooks.HandlerName("onStatus"))
+		return nil
+	}
+	if status := u.dispatch("config-changed", nil, setup); status != 0 {
+		t.Fatalf("status %d", status)
+	}
+	defers = false
+	if status := u.dispatch("update-status", nil, setup); status != 0 {
+		t.Fatalf("status %d", status)
+	}
+	want := "config-changed(deferred=false) config-changed(deferred=true) update-status"
+	if got := strings.Join(order, " "); got != want {
+		t.Fatalf("handler order %q, want %q", got, want)
+	}
+	s := spanNamed(t, u.rec.Ended(), "config-changed: onConfig")
+	if attr(s, "juju.deferred") != "true" {
+		t.Fatal("the re-run handler span is not marked deferred")
+	}
+	// The queue is empty now: a third dispatch runs only its own event.
+	order = nil
+	u.dispatch("update-status", nil, setup)
+	if got := strings.Join(order, " "); got != "update-status" {
+		t.Fatalf("third dispatch ran %q", got)
+	}
+}
