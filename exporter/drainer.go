@@ -22,10 +22,11 @@ type drainer struct {
 	done      chan struct{} // closed when the goroutine returns
 	cancelRun context.CancelFunc
 
-	mu        sync.Mutex
-	dest      buffer.Destination
-	destKnown bool
-	finalDone bool
+	mu            sync.Mutex
+	finalDeadline time.Time // the end of Shutdown's drain, set before final closes
+	dest          buffer.Destination
+	destKnown     bool
+	finalDone     bool
 
 	sender     *Sender
 	senderDest string // fingerprint of the destination sender was built for
@@ -83,7 +84,7 @@ func (d *drainer) run(ctx context.Context) {
 	for {
 		select {
 		case <-d.final:
-			d.finalPass(ctx)
+			d.finalPassInRun(ctx)
 			return
 		default:
 		}
@@ -99,7 +100,7 @@ func (d *drainer) run(ctx context.Context) {
 		case <-d.wake:
 		case <-fire:
 		case <-d.final:
-			d.finalPass(ctx)
+			d.finalPassInRun(ctx)
 			return
 		}
 		if timer != nil {
@@ -109,6 +110,20 @@ func (d *drainer) run(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// finalPassInRun is the final pass on the background goroutine: its context has no
+// deadline of its own (Shutdown cancels it), so it takes Shutdown's.
+func (d *drainer) finalPassInRun(ctx context.Context) {
+	d.mu.Lock()
+	deadline := d.finalDeadline
+	d.mu.Unlock()
+	if !deadline.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
+	}
+	d.finalPass(ctx)
 }
 
 // finalPass drains once more at Shutdown. A receiver that throttles (429 or 503 with
@@ -159,6 +174,11 @@ func (d *drainer) finish(ctx context.Context) {
 	if d.done != nil {
 		stop := context.AfterFunc(ctx, d.cancelRun)
 		defer stop()
+		if dl, ok := ctx.Deadline(); ok {
+			d.mu.Lock()
+			d.finalDeadline = dl
+			d.mu.Unlock()
+		}
 		close(d.final)
 		<-d.done // quick once ctx ends: every step of a drain honours it
 		d.cancelRun()

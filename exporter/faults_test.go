@@ -3,6 +3,7 @@ package exporter_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -207,8 +208,24 @@ func TestFault429ShortRetryAfterIsWaitedOutAtShutdown(t *testing.T) {
 		}
 		return false
 	})
+	for _, started := range []bool{false, true} {
+		t.Run(fmt.Sprintf("background drainer %v", started), func(t *testing.T) {
+			n.Store(0)
+			rc.reset()
+			throttledShutdown(t, rc, started)
+		})
+	}
+}
+
+func throttledShutdown(t *testing.T, rc *receiver, started bool) {
 	buf := openBuffer(t)
 	e := newExporter(t, buf, exporter.WithShutdownBudget(4*time.Second))
+	if started {
+		// The way tracing runs it: draining in the background, then Shutdown.
+		if err := e.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
 	export(t, e, spans(1, "a", nil), spans(1, "b", nil), spans(1, "c", nil))
 	setDestination(t, e, rc.url(), "")
 	start := time.Now()
