@@ -132,9 +132,15 @@ func (e *Exporter) Shutdown(ctx context.Context) error {
 	e.closed = true
 	e.mu.Unlock()
 
-	// The budget, or ctx itself when its deadline comes first.
+	// The budget, or ctx itself when its deadline comes first, or the deadline
+	// WithDeadline set.
 	dctx, cancel := context.WithTimeout(ctx, e.cfg.shutdownBudget)
 	defer cancel()
+	if !e.cfg.deadline.IsZero() {
+		var cancelDeadline context.CancelFunc
+		dctx, cancelDeadline = context.WithDeadline(dctx, e.cfg.deadline)
+		defer cancelDeadline()
+	}
 
 	stored := make(chan struct{})
 	go func() {

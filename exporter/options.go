@@ -11,6 +11,7 @@ type config struct {
 	backoffInitial time.Duration
 	backoffMax     time.Duration
 	maxRetryAfter  time.Duration
+	deadline       time.Time
 }
 
 func newConfig(opts []Option) config {
@@ -73,4 +74,11 @@ func WithMaxRetryAfter(d time.Duration) Option {
 			c.maxRetryAfter = d
 		}
 	}
+}
+
+// WithDeadline ends Shutdown's drain at t at the latest, whatever is left of the
+// shutdown budget then. A program that has one time budget for all its network work
+// (a charm's dispatch) passes the end of that budget here.
+func WithDeadline(t time.Time) Option {
+	return func(c *config) { c.deadline = t }
 }

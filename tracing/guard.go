@@ -11,13 +11,15 @@ import (
 // guardedExporter keeps a panic in the exporter from killing the charm: the SDK calls
 // ExportSpans on its own goroutine, where a panic would end the process, hook and all.
 // A panic becomes an error for the batch, one warning, and tracing off for the rest of
-// the dispatch.
+// the dispatch. It also turns the first batch that cannot be stored (a full disk) into
+// one warning in the unit's log; the SDK would only print it on stderr.
 type guardedExporter struct {
 	next sdktrace.SpanExporter
 	warn func(string)
 
-	mu     sync.Mutex
-	broken bool
+	mu       sync.Mutex
+	broken   bool
+	warnOnce sync.Once
 }
 
 func (g *guardedExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) (err error) {
@@ -25,7 +27,12 @@ func (g *guardedExporter) ExportSpans(ctx context.Context, spans []sdktrace.Read
 		return errExporterBroken
 	}
 	defer g.recover("ExportSpans", &err)
-	return g.next.ExportSpans(ctx, spans)
+	if err = g.next.ExportSpans(ctx, spans); err != nil {
+		g.warnOnce.Do(func() {
+			g.warn(fmt.Sprintf("tracing: spans could not be stored and are lost (%v)", err))
+		})
+	}
+	return err
 }
 
 func (g *guardedExporter) Shutdown(ctx context.Context) (err error) {

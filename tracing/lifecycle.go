@@ -2,6 +2,7 @@ package tracing
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,8 +23,18 @@ var osExit = os.Exit
 // dispatch is short, and a kill loses at most this much.
 const batchTimeout = time.Second
 
-// shutdownMargin is what the provider's shutdown may take beyond the network budget.
+// shutdownMargin is what the provider's shutdown may take beyond the network budget: a
+// hang guard, since the exporter ends its drain at the budget itself.
 const shutdownMargin = 250 * time.Millisecond
+
+// closeReserve is the part of the budget kept for what follows the last network work:
+// the exporter's bookkeeping, the buffer's checkpoint and close, and the process's exit.
+const closeReserve = 150 * time.Millisecond
+
+// storeTimeout bounds storing the spans still in memory at the end of a dispatch: local
+// disk work that takes milliseconds, given its own bound so the network budget cannot
+// cut it short.
+const storeTimeout = 5 * time.Second
 
 // start opens the buffer and installs the tracer provider. Any failure leaves tracing
 // off for this dispatch with one warning; the charm runs all the same.
@@ -41,7 +52,10 @@ func (d *dispatch) start() {
 	for _, w := range buf.Warnings() {
 		d.warn("tracing: " + w)
 	}
-	exp, err := exporter.New(buf, exporter.WithShutdownBudget(d.cfg.budget))
+	// The budget counts from the start of the dispatch: the background drain while the
+	// charm runs and the final one share it, and closing still fits.
+	exp, err := exporter.New(buf, exporter.WithShutdownBudget(d.cfg.budget),
+		exporter.WithDeadline(d.started.Add(d.cfg.budget-closeReserve)))
 	if err != nil {
 		buf.Close()
 		d.warn(fmt.Sprintf("tracing off for this dispatch: %v", err))
@@ -97,11 +111,18 @@ func (d *dispatch) shutdown() {
 	if d.tp == nil {
 		return
 	}
-	// The exporter ends its own drain at the budget; the margin lets it finish its
-	// bookkeeping instead of being cut off by this context.
-	ctx, cancel := context.WithTimeout(context.Background(), d.cfg.budget+shutdownMargin)
+	// Store first: the spans still in memory reach the buffer whatever the network does.
+	sctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	err := d.tp.ForceFlush(sctx)
+	cancel()
+	if errors.Is(err, context.DeadlineExceeded) { // (export errors were warned of as they came)
+		d.warn(fmt.Sprintf("tracing: storing the last spans took over %v; they may be lost", storeTimeout))
+	}
+	// Then send what the rest of the budget allows (the exporter stops at the budget's
+	// end on its own; this context only guards against a hang).
+	ctx, cancel := context.WithDeadline(context.Background(), d.started.Add(d.cfg.budget+shutdownMargin))
 	defer cancel()
-	if err := d.tp.Shutdown(ctx); err != nil {
+	if err := d.tp.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		d.warn(fmt.Sprintf("tracing: shutdown: %v", err))
 	}
 	if err := d.buf.Close(); err != nil {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -64,11 +65,12 @@ type dispatch struct {
 	logs *charmhooks.Tools // juju-log, untraced
 	sec  *security.Logger
 
-	tp     *sdktrace.TracerProvider // nil when tracing is off
-	buf    *buffer.Buffer
-	exp    *exporter.Exporter
-	tracer trace.Tracer
-	meta   *charmMetadata // nil when the relations cannot be followed
+	tp      *sdktrace.TracerProvider // nil when tracing is off
+	buf     *buffer.Buffer
+	exp     *exporter.Exporter
+	tracer  trace.Tracer
+	started time.Time      // the budget counts from here
+	meta    *charmMetadata // nil when the relations cannot be followed
 
 	mu     sync.Mutex // warn is called from the SDK's export goroutine too
 	warned map[string]bool
@@ -79,7 +81,7 @@ func newDispatch(cfg *config, jc *charmhooks.Context) *dispatch {
 	if base == nil {
 		base = &charmhooks.ExecRunner{}
 	}
-	d := &dispatch{cfg: cfg, jc: jc, base: base, logs: charmhooks.NewTools(base), warned: map[string]bool{}}
+	d := &dispatch{cfg: cfg, jc: jc, base: base, logs: charmhooks.NewTools(base), warned: map[string]bool{}, started: time.Now()}
 	d.sec = security.New(jc.ModelUUID, jc.UnitName, security.JujuLog(base), security.WithStderr(cfg.stderr))
 	return d
 }
