@@ -2,7 +2,7 @@ package buffer
 
 import (
 	"errors"
-	"fmt"
+	"strings"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -41,14 +41,15 @@ func classify(err error) error {
 		return nil
 	}
 	var kind error
-	switch sqliteCode(err) {
-	case sqlite3.SQLITE_FULL:
+	switch code := sqliteExtendedCode(err); {
+	case code&0xff == sqlite3.SQLITE_FULL, code == sqlite3.SQLITE_IOERR_SHMSIZE:
+		// A full disk can also show as a failure to grow the WAL index.
 		kind = ErrDiskFull
-	case sqlite3.SQLITE_IOERR:
+	case code&0xff == sqlite3.SQLITE_IOERR:
 		kind = ErrIO
-	case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
+	case code&0xff == sqlite3.SQLITE_CORRUPT, code&0xff == sqlite3.SQLITE_NOTADB:
 		kind = ErrCorrupt
-	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+	case code&0xff == sqlite3.SQLITE_BUSY, code&0xff == sqlite3.SQLITE_LOCKED:
 		kind = ErrBusy
 	default:
 		return err
@@ -56,7 +57,28 @@ func classify(err error) error {
 	if errors.Is(err, kind) {
 		return err
 	}
-	return fmt.Errorf("%w: %w", kind, err)
+	return &classified{kind: kind, err: err}
+}
+
+// classified is a SQLite error with the package's sentinel attached. It prints as
+// "<kind>: <SQLite's text>", or SQLite's text alone when that says the same.
+type classified struct{ kind, err error }
+
+func (c *classified) Error() string {
+	if strings.HasPrefix(c.err.Error(), c.kind.Error()) {
+		return c.err.Error()
+	}
+	return c.kind.Error() + ": " + c.err.Error()
+}
+
+func (c *classified) Unwrap() []error { return []error{c.kind, c.err} }
+
+func sqliteExtendedCode(err error) int {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code()
+	}
+	return 0
 }
 
 // isDamaged reports whether err says the file is not a usable database.

@@ -31,6 +31,9 @@ func createFile(path string) (created bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("buffer: %w", err)
 	}
+	if fi.IsDir() {
+		return false, fmt.Errorf("buffer: %s is a directory, not a regular file", path)
+	}
 	if !fi.Mode().IsRegular() {
 		return false, fmt.Errorf("buffer: %s is not a regular file (%v)", path, fi.Mode().Type())
 	}
