@@ -59,6 +59,12 @@ trap 'exit 130' INT TERM
 
 log() { printf '%s perf: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
+# phase NAME: log the start of a measurement and the load average it starts under.
+phase() {
+	log "$* (load $(load1))"
+	echo "$(load1) $*" >>"$RES/load-phases.txt"
+}
+
 # --- tools ----------------------------------------------------------------------
 
 ensure_tools() {
@@ -118,10 +124,20 @@ build() {
 
 # --- micro-benchmarks -----------------------------------------------------------
 
-gobench() { # name package pattern [benchtime]
-	local bt=${4:-$BENCHTIME}
-	log "go test -bench '$3' $2"
-	go test -run '^$' -bench "$3" -benchmem -count "$COUNT" ${bt:+-benchtime "$bt"} "$2" >"$RES/bench/$1.txt"
+# gobench NAME PACKAGE PATTERN [BENCHTIME]: the package's benchmarks, COUNT times. The
+# test binary is built once and run COUNT times rather than with -count: -count repeats
+# each sub-benchmark back to back, while one run per invocation keeps the variants of
+# a benchmark (floor and exporter, buffered and stock) next to each other, which is
+# what pairs them.
+gobench() {
+	local name=$1 pkg=$2 pattern=$3 bt=${4:-$BENCHTIME} i
+	phase "go test -bench '$pattern' $pkg, $COUNT runs"
+	go test -c -o "$BIN/$name.test" "$pkg"
+	: >"$RES/bench/$name.txt"
+	for ((i = 0; i < COUNT; i++)); do
+		(cd "$pkg" && "$BIN/$name.test" -test.run '^$' -test.bench "$pattern" -test.benchmem ${bt:+-test.benchtime "$bt"}) \
+			>>"$RES/bench/$name.txt"
+	done
 }
 
 micro() {
@@ -197,12 +213,12 @@ paired() {
 
 p1() {
 	SECTION=p1
-	log "P1: example charm, hook tools as fakejuju processes"
+	phase "P1: example charm, hook tools as fakejuju processes"
 	unit "$WORK/u-example" "$BIN/charm"
 	paired example "$WORK/u-example" update-status
 	echo -e "example\texample charm, hook tools as processes\t0\t1\texec" >>"$RES/p1/scenarios.tsv"
 
-	log "P1: the same handlers with the hook tools answered in process"
+	phase "P1: the same handlers with the hook tools answered in process"
 	unit "$WORK/u-inproc" "$BIN/spancharm"
 	paired inproc "$WORK/u-inproc" update-status PERF_TOOLS=inprocess PERF_SPANS=1
 	echo -e "inproc\tsame handlers, hook tools in process\t0\t1\tinprocess" >>"$RES/p1/scenarios.tsv"
@@ -222,7 +238,7 @@ growth() {
 	SECTION=growth
 	local mib spans
 	for mib in 0 4 40; do
-		log "growth: backlog $mib MiB"
+		phase "growth: backlog $mib MiB"
 		unit "$WORK/u-g$mib" "$BIN/spancharm"
 		"$PK" fill -buffer "$WORK/u-g$mib/charm/.tracing-data.db" -bytes $((mib << 20)) -spans 100 >"$RES/growth/fill-$mib.json"
 		for spans in 10 100 1000; do
@@ -235,7 +251,7 @@ growth() {
 # --- floors ---------------------------------------------------------------------
 
 floors() {
-	log "floors"
+	phase "floors"
 	local db=$WORK/floor.db db2=$WORK/floor2.db
 	"$BIN/floor" sqlite-create "$db"
 	"$BIN/floor" sqlite-create "$db2"
@@ -262,7 +278,7 @@ drains() {
 			"$PK" fill -buffer "$tmpl" -bytes $((mib << 20)) -spans "$spans" >"$RES/drain/fill-b$mib-s$spans.json"
 			for tls in plain tls; do
 				local id=$tls-b$mib-s$spans
-				log "drain: $id"
+				phase "drain: $id"
 				url=URL_$tls ca=CA_$tls
 				for ((i = 0; i < RUNS; i++)); do
 					rm -f "$WORK/drain.db" "$WORK/drain.db-wal" "$WORK/drain.db-shm"
@@ -295,7 +311,7 @@ p5() {
 	local tls url ca dir i envl
 	for tls in plain tls; do
 		url=URL_hole_$tls ca=CA_hole_$tls
-		log "P5: drain driver, blackhole ($tls), budget 1s"
+		phase "P5: drain driver, blackhole ($tls), budget 1s"
 		local tmpl=$WORK/tmpl-row-s100.db
 		for ((i = 0; i < RUNS; i++)); do
 			rm -f "$WORK/drain.db" "$WORK/drain.db-wal" "$WORK/drain.db-shm"
@@ -303,7 +319,7 @@ p5() {
 			"$BIN/drain" -buffer "$WORK/drain.db" -budget 1s -url "${!url}/v1/traces" ${!ca:+-ca "${!ca}"} >>"$RES/p5/drain-$tls.jsonl"
 		done
 
-		log "P5: dispatch related to a blackhole ($tls), budget 1s"
+		phase "P5: dispatch related to a blackhole ($tls), budget 1s"
 		dir=$WORK/u-hole-$tls
 		"$PK" unit -dir "$dir" -charm "$BIN/spancharm" -fakejuju "$BIN/fakejuju" -meta "$META"
 		"$PK" relate -dir "$dir" -url "${!url}" ${!ca:+-ca "${!ca}"}
@@ -313,7 +329,7 @@ p5() {
 		hyperfine -N --style none --runs "$RUNS" --prepare "rm -f $dir/charm/.tracing-data.db $dir/charm/.tracing-data.db-wal $dir/charm/.tracing-data.db-shm" \
 			--export-json "$RES/p5/dispatch-$tls-1000.json" "env -i $envl PERF_TOOLS=inprocess PERF_BUDGET=1s $dir/charm/dispatch" >/dev/null
 	done
-	log "P5: example charm related to a blackhole (https), default budget (5s)"
+	phase "P5: example charm related to a blackhole (https), default budget (5s)"
 	dir=$WORK/u-hole-example
 	"$PK" unit -dir "$dir" -charm "$BIN/charm" -fakejuju "$BIN/fakejuju" -meta "$META"
 	"$PK" relate -dir "$dir" -url "$URL_hole_tls" -ca "$CA_hole_tls"
@@ -325,13 +341,13 @@ p5() {
 # --- P8, P9, profiles -----------------------------------------------------------
 
 counts() {
-	log "P8 and P9"
+	phase "P8 and P9"
 	"$PK" p8 -dir "$WORK/u-example" >"$RES/p8.json"
 	"$PK" p9 -dir "$WORK/u-p9" -charm "$BIN/charm" -fakejuju "$BIN/fakejuju" -meta "$META" >"$RES/p9.json"
 }
 
 profiles() {
-	log "profiles"
+	phase "profiles"
 	local i
 	for ((i = 0; i < RUNS; i++)); do
 		cp "$WORK/u-inproc/charm/.tracing-data.db" "$WORK/cold.db"

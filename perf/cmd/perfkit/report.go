@@ -142,11 +142,25 @@ func (r *report) header() error {
 	}
 	r.printf("; kernel %s; work files on %s.\n", m["kernel"], m["filesystem"])
 	r.printf("- %s, commit %s, %s.\n", m["go"], m["commit"], m["date"])
-	r.printf("- Load average (1, 5, 15 min): %s before, %s after. The machine is shared: "+
-		"figures are medians of paired runs, and CPU time is shown where wall time is at the mercy of other work.\n",
-		load["load_before"], load["load_after"])
+	phases, err := os.ReadFile(r.path("load-phases.txt"))
+	if err != nil {
+		return err
+	}
+	var during []float64
+	for _, l := range strings.Split(strings.TrimSpace(string(phases)), "\n") {
+		v, err := strconv.ParseFloat(strings.Fields(l)[0], 64)
+		if err != nil {
+			return fmt.Errorf("load-phases.txt: %w", err)
+		}
+		during = append(during, v)
+	}
+	ld := harness.Summarize(during)
+	r.printf("- Load average (1, 5, 15 min): %s before, %s after; 1-min load at the start of each of the %d measurement phases: "+
+		"%s / %s / %s (min / median / max). The machine is shared: figures are medians of paired runs, "+
+		"and CPU time is shown where wall time is at the mercy of other work.\n",
+		load["load_before"], load["load_after"], ld.N, f2(ld.Min), f2(ld.Median), f2(ld.Max))
 	r.printf("- Process-level: %s runs per variant (hyperfine 1 run per entry, on/off in ABBA order; "+
-		"/usr/bin/time -v likewise). Micro-benchmarks: go test -bench -benchmem -count %s.\n\n", m["runs"], m["count"])
+		"/usr/bin/time -v likewise). Micro-benchmarks: go test -bench -benchmem, %s rounds.\n\n", m["runs"], m["count"])
 	return nil
 }
 
@@ -469,7 +483,8 @@ func (r *report) micro() error {
 	}
 	rs, p99s := harness.Summarize(ratio), harness.Summarize(p99)
 	r.printf("## P2, P3, P7: micro-benchmarks\n\n")
-	r.printf("`go test -bench` as listed under Commands. Each row: min / **median** / max over the -count runs.\n\n")
+	r.printf("`go test -bench` as listed under Commands, the test binary run once per round; each row: min / **median** / max over the rounds, " +
+		"and ratios are taken within a round, where the two variants ran one after the other.\n\n")
 	r.printf("| benchmark | figure |\n|---|---|\n")
 	r.printf("| ExportSpans, 512 spans of 8 attributes, incl. SQLite write | %s ns/span wall, %s cpu-ns/span, p99 %s ms per batch |\n",
 		spread(harness.Summarize(expNs), f1), spread(harness.Summarize(expCPU), f1), spread(p99s, f2))
@@ -874,11 +889,13 @@ func (r *report) profile() error {
 		"the frames that belong to charmtrace and the libraries it drives:\n\n```\n%s```\n\n", top)
 	r.printf("## Commands\n\n")
 	r.printf("Everything above: `bash scripts/perf.sh`. The parts:\n\n```\n")
-	r.printf("go test -run '^$' -bench 'BenchmarkExportSpans|BenchmarkDrain|BenchmarkPipelineCPU' -benchmem -count N ./exporter\n")
-	r.printf("go test -run '^$' -bench 'BenchmarkPush|BenchmarkOpenFreshProcess' -benchmem -count N ./buffer\n")
-	r.printf("go test -run '^$' -bench 'BenchmarkRunner' -benchmem -count N ./charmhooks\n")
-	r.printf("go test -run '^$' -bench 'BenchmarkDispatch' -benchmem -count N ./state\n")
-	r.printf("go test -run '^$' -bench 'BenchmarkDispatch|BenchmarkShutdownBlackhole' -benchmem -count N ./perf\n")
+	r.printf("# each N times (go test -c once, then the binary from the package directory):\n")
+	r.printf("go test -run '^$' -bench 'BenchmarkExportSpans|BenchmarkDrain|BenchmarkPipelineCPU' -benchmem ./exporter\n")
+	r.printf("go test -run '^$' -bench 'BenchmarkPush|BenchmarkOpenFreshProcess' -benchmem ./buffer\n")
+	r.printf("go test -run '^$' -bench 'BenchmarkRunner' -benchmem ./charmhooks\n")
+	r.printf("go test -run '^$' -bench 'BenchmarkDispatch' -benchmem ./state\n")
+	r.printf("go test -run '^$' -bench 'BenchmarkDispatch' -benchtime 200x -benchmem ./perf\n")
+	r.printf("go test -run '^$' -bench 'BenchmarkShutdownBlackhole' -benchmem ./perf\n")
 	r.printf("hyperfine -N --runs 1 -L d 1,0,0,1,... 'env -i <hook env> CHARMTRACE_DISABLE={d} <unit>/charm/dispatch'\n")
 	r.printf("/usr/bin/time -v -a -o rss-{d}.txt env -i <hook env> CHARMTRACE_DISABLE={d} <unit>/charm/dispatch\n")
 	r.printf("/usr/bin/time -v drain -buffer <copy of a filled buffer> -url <receiver>/v1/traces [-ca ca.pem]\n")
