@@ -185,9 +185,15 @@ func (r *reconciler) onOtherEvent(m *remembered) error {
 	if len(ids) > 1 {
 		r.note(fmt.Sprintf("tracing: %d %s relations; using %s only", len(ids), r.cfg.tracingEndpoint, rel))
 	}
+	// upgrade-charm reads and re-announces everything: the new charm code may name or
+	// parse things differently. leader-elected only re-announces: a new leader checks
+	// what the application publishes; the provider's data has not changed.
 	name := r.jc.Event.Name
-	renew := name == "upgrade-charm" || name == "leader-elected"
+	renew := name == "upgrade-charm"
 	if rel == m.relation && !renew {
+		if name == "leader-elected" {
+			return r.requestReceivers(rel)
+		}
 		return nil
 	}
 	if rel != m.relation {

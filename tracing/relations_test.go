@@ -285,6 +285,7 @@ func TestReconcileCallBudget(t *testing.T) {
 		{"receive-ca-cert-relation-changed", withUnit(ca, "ca/0"), 4},
 		{"update-status", nil, 1},
 		{"config-changed", nil, 1},
+		{"leader-elected", nil, 4},
 	}
 	for _, s := range steps {
 		if strings.HasPrefix(s.event, "charm-tracing") && len(u.st.Relations) == 0 {
