@@ -725,7 +725,8 @@ func (r *report) p5() error {
 			r.printf("| in process (BenchmarkShutdownBlackhole/%s), budget 0.5 s: worst iteration of each run | 0.5 s | %s |\n", name, spread(harness.Summarize(m), f1))
 		}
 	}
-	r.printf("\nA whole dispatch's figure also holds its process start and charm work (tens of ms).\n\n")
+	r.printf("\nA whole dispatch's figure is its wall time less the budget: it holds process start and charm work too, " +
+		"and is negative when the whole dispatch ended within the budget.\n\n")
 	r.add("P5", "Shutdown against a blackhole receiver (http and https)", "≤ budget + 100 ms",
 		fmt.Sprintf("budget + %s ms (worst of all runs)", f1(worst)), worst <= 100)
 	return nil
