@@ -12,7 +12,7 @@ import (
 
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
-	"github.com/charmtrace/charmtrace/e2e"
+	"github.com/charmtrace/charmtrace/internal/e2e"
 	"github.com/charmtrace/charmtrace/internal/fakejuju"
 	"github.com/charmtrace/charmtrace/internal/otlpreceiver"
 	"github.com/charmtrace/charmtrace/internal/testcerts"
