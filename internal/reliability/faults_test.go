@@ -228,10 +228,12 @@ func faultCases() []faultCase {
 			refused, keptBackedOff},
 		{"blackhole (accepts, never answers)", "all kept, hook ends at the budget, follow-up backs off",
 			blackhole, keptBackedOff},
-		{"slow (every answer after 2 s)", "some delivered within the budget, the rest kept, nothing dropped",
+		{"slow (every answer after 2 s)", "some delivered within the budget, what is not sent kept for later, nothing dropped",
 			func(t *testing.T) target { return faulty(t, otlpreceiver.Fault{Delay: 2 * time.Second}) },
 			func(r faultRun) bool {
-				return r.accepted > 0 && len(r.follow.rows) > 0 && len(r.drops()) == 0
+				// How much the follow-up dispatch gets through depends on where in its
+				// budget the 2 s answers fall: all of it is as right as part of it.
+				return r.accepted > 0 && len(r.drops()) == 0
 			}},
 		{"500 on every request", "all kept, each row tried once per dispatch, nothing dropped",
 			func(t *testing.T) target { return faulty(t, otlpreceiver.Fault{Status: 500}) },
