@@ -7,10 +7,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/charmtrace/charmtrace/buffer"
 	"github.com/charmtrace/charmtrace/charmhooks"
 	"github.com/charmtrace/charmtrace/internal/fakejuju"
 	"github.com/charmtrace/charmtrace/internal/testcerts"
@@ -312,5 +315,51 @@ func TestReconcileCallBudget(t *testing.T) {
 	}
 	if len(u.rows()) != 0 {
 		t.Fatal("spans left in the buffer")
+	}
+}
+
+func TestOptionsNameTheResourceCAAndEndpoints(t *testing.T) {
+	recv, caPEM := newTLSReceiver(t)
+	u := newUnit(t)
+	// A charm with its own endpoint names and no CA relation: the CA is fixed.
+	meta := strings.NewReplacer("charm-tracing:", "tracing:", "receive-ca-cert:", "ca:").Replace(testMetadata)
+	if err := os.WriteFile(filepath.Join(u.dir, "metadata.yaml"), []byte(meta), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rel := &fakejuju.Relation{ID: 4, Endpoint: "tracing", RemoteApp: "tempo",
+		RemoteAppData: map[string]string{"receivers": receiversJSON(recv.URL)}}
+	u.st.Relations = []*fakejuju.Relation{rel}
+	u.dispatch("tracing-relation-changed", relationEnv(rel), noSetup,
+		WithTracingRelation("tracing"), WithCA(caPEM),
+		WithServiceVersion("1.2.3"), WithCharmType("ExampleCharm"),
+		WithBufferOptions(buffer.WithMaxBytes(1<<20), buffer.WithSyncFull()))
+	if d := u.destination(); d.URL != recv.URL+"/v1/traces" || d.CA != caPEM {
+		t.Fatalf("destination = %+v", d)
+	}
+	if len(u.rows()) != 0 || recv.received() == 0 {
+		t.Fatal("not delivered with the fixed CA")
+	}
+	root := spanNamed(t, u.rec.Ended(), "tracing-relation-changed")
+	got := map[string]string{}
+	for _, kv := range root.Resource().Attributes() {
+		got[string(kv.Key)] = kv.Value.Emit()
+	}
+	if got["service.version"] != "1.2.3" || got["charm_type"] != "ExampleCharm" {
+		t.Fatalf("resource = %v", got)
+	}
+
+	// A renamed CA endpoint is followed like the default one.
+	u2 := newUnit(t)
+	if err := os.WriteFile(filepath.Join(u2.dir, "metadata.yaml"), []byte(meta), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rel2 := &fakejuju.Relation{ID: 4, Endpoint: "tracing", RemoteApp: "tempo",
+		RemoteAppData: map[string]string{"receivers": receiversJSON(recv.URL)}}
+	pems, _ := json.Marshal([]string{caPEM})
+	ca := &fakejuju.Relation{ID: 5, Endpoint: "ca", RemoteApp: "ca", RemoteAppData: map[string]string{"certificates": string(pems)}}
+	u2.st.Relations = []*fakejuju.Relation{rel2, ca}
+	u2.dispatch("ca-relation-changed", relationEnv(ca), noSetup, WithTracingRelation("tracing"), WithCARelation("ca"))
+	if d := u2.destination(); d.URL != recv.URL+"/v1/traces" || d.CA != strings.TrimSpace(caPEM) {
+		t.Fatalf("destination with a renamed CA endpoint = %+v", d)
 	}
 }
