@@ -18,22 +18,7 @@ import (
 // fakeBinary is the fakejuju executable, built once for this test binary.
 var fakeBinary string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "charmhooks-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	fakeBinary, err = fakejuju.Build(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { fakejuju.TestMain(m, &fakeBinary) }
 
 // unit installs the fake hook tools over st and returns the real exec
 // runner pointed at them.

@@ -101,3 +101,22 @@ func (in *Install) Calls() ([]Call, error) {
 	}
 	return calls, sc.Err()
 }
+
+// TestMain builds the executable once into a temporary directory, sets *binary to it,
+// runs the package's tests and exits with their status, removing the directory. Test
+// packages that run the real tools call it from their own TestMain.
+func TestMain(m interface{ Run() int }, binary *string) {
+	dir, err := os.MkdirTemp("", "fakejuju-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := 1
+	if *binary, err = Build(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	} else {
+		code = m.Run()
+	}
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
