@@ -175,15 +175,22 @@ func (b *Buffer) Drop(ctx context.Context, id int64, reason string) error {
 	return nil
 }
 
-// RecordAttempt counts one failed send attempt of a row.
-func (b *Buffer) RecordAttempt(ctx context.Context, id int64) error {
+// RecordAttempt counts one failed send attempt of each row, in one transaction (a sender
+// that posts several rows in one request records them together). Missing ids are ignored.
+func (b *Buffer) RecordAttempt(ctx context.Context, ids ...int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
 	if err := b.lock(); err != nil {
 		return err
 	}
 	defer b.mu.Unlock()
 	err := b.writeTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE tracing SET attempts = attempts + 1 WHERE id = ?`, id)
-		return err
+		return forChunks(ids, func(part []int64) error {
+			_, err := tx.ExecContext(ctx,
+				`UPDATE tracing SET attempts = attempts + 1 WHERE id IN (`+placeholders(len(part))+`)`, anys(part)...)
+			return err
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("buffer: record attempt: %w", err)

@@ -145,6 +145,27 @@ func TestDropCountsByReason(t *testing.T) {
 	}
 }
 
+func TestRecordAttemptCountsEachRowOnce(t *testing.T) {
+	ctx := context.Background()
+	b, _ := openTemp(t)
+	a := mustPush(t, b, []byte("a"))
+	c := mustPush(t, b, []byte("c"))
+	untouched := mustPush(t, b, []byte("u"))
+	if err := b.RecordAttempt(ctx, a, c, 9999); err != nil { // 9999: no such row
+		t.Fatal(err)
+	}
+	if err := b.RecordAttempt(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]int{}
+	for _, r := range collect(t, b) {
+		got[r.ID] = r.Attempts
+	}
+	if got[a] != 1 || got[c] != 2 || got[untouched] != 0 || len(got) != 3 {
+		t.Fatalf("attempts by id = %v (a=%d c=%d untouched=%d)", got, a, c, untouched)
+	}
+}
+
 func TestSplitKeepsPriorityAndOrder(t *testing.T) {
 	ctx := context.Background()
 	b, _ := openTemp(t)
@@ -302,6 +323,43 @@ func TestRemovedRowsLeaveNoTraceInTheFile(t *testing.T) {
 		}
 		if bytes.Contains(raw, sentinel) {
 			t.Fatalf("%s still holds the content of removed rows", p)
+		}
+	}
+}
+
+func TestEvictedRowsLeaveNoTraceInTheFile(t *testing.T) {
+	const capBytes = 256 << 10
+	b, path := openTemp(t, WithMaxBytes(capBytes))
+	sentinel := []byte("SENTINEL-77c2e0-evicted-never-on-disk")
+	first := mustPush(t, b, bytes.Repeat(sentinel, 1000)) // ~37 KiB, evicted below
+	// Smaller rows until the first eviction: the row pushed then reuses only some of the
+	// evicted row's pages, and the rest stay free until Close.
+	evicted := false
+	for i := 0; !evicted; i++ {
+		if i == 100 {
+			t.Fatal("nothing was evicted after 100 pushes: the test needs the cap to bite")
+		}
+		mustPush(t, b, bytes.Repeat([]byte{byte(i)}, 20<<10))
+		st, err := b.Stats(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		evicted = st.Drops[DropEvicted] > 0
+	}
+	for row, err := range b.Pending(context.Background()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if row.ID == first {
+			t.Fatal("the first row is still pending")
+		}
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal"} {
+		if raw, err := os.ReadFile(p); err == nil && bytes.Contains(raw, sentinel) {
+			t.Fatalf("%s still holds the content of an evicted row", p)
 		}
 	}
 }

@@ -15,8 +15,10 @@
 //
 // # Delivery rules
 //
-// Each answer decides the fate of the row, following the OTLP/HTTP
-// specification:
+// Consecutive protobuf rows travel together, up to 1 MiB per request (the
+// concatenation of TracesData messages is one TracesData holding all their
+// spans); OTLP/JSON rows written by Python ops go alone. Each answer decides
+// the fate of the rows it covers, following the OTLP/HTTP specification:
 //
 //   - 2xx: delivered, the row is deleted. Spans a partial_success reports as
 //     rejected are counted; the row is not resent.
@@ -31,6 +33,10 @@
 //     stops, because the receiver, not the row, is the problem.
 //   - Any other 4xx: the row is poison. It is dropped and counted by reason
 //     (for example "http_400").
+//
+// A 413 or another 4xx to a request of several rows may be about one of them:
+// the rows of that request are then sent again one by one, and the rules above
+// apply to each.
 //
 // One failing row costs at most one attempt per drain and never holds back the
 // rows behind it. After a drain that reached no receiver, later drains, in this

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -50,10 +51,10 @@ func TestFaultRefusedPort(t *testing.T) {
 	export(t, e, spans(1, "a", nil), spans(1, "b", nil), spans(1, "c", nil))
 	setDestination(t, e, "http://"+closedPort(t)+"/v1/traces", "")
 	shutdown(t, e)
-	// The receiver is down: the first attempt stops the drain, nobody else
-	// pays a dial.
-	if got := attemptsOf(t, buf); !equalInts(got, []int{1, 0, 0}) {
-		t.Fatalf("attempts per row %v, want [1 0 0]", got)
+	// The receiver is down: one request carried the three rows, so one dial
+	// failed and each row has its one attempt.
+	if got := attemptsOf(t, buf); !equalInts(got, []int{1, 1, 1}) {
+		t.Fatalf("attempts per row %v, want [1 1 1]", got)
 	}
 	s := e.Stats()
 	if !strings.Contains(s.LastError, "refused") || s.BackoffUntil.IsZero() {
@@ -155,12 +156,13 @@ func TestFault500KeepsRowsAndTriesEachOnce(t *testing.T) {
 	export(t, e, spans(1, "a", nil), spans(1, "b", nil), spans(1, "c", nil))
 	setDestination(t, e, rc.url(), "")
 	shutdown(t, e)
-	// 500 may be about this row only: every row gets its one attempt.
+	// One request carried the three rows; a 500 is the receiver's own failure,
+	// so the rows are not sent again one by one: each has its one attempt.
 	if got := attemptsOf(t, buf); !equalInts(got, []int{1, 1, 1}) {
 		t.Fatalf("attempts per row %v, want [1 1 1]", got)
 	}
-	if n := len(rc.requests()); n != 3 {
-		t.Fatalf("%d requests, want 3", n)
+	if n := len(rc.requests()); n != 1 {
+		t.Fatalf("%d requests, want 1", n)
 	}
 	if s := e.Stats(); s.Retried != 3 || !strings.Contains(s.LastError, "500") {
 		t.Fatalf("stats %+v", s)
@@ -178,8 +180,8 @@ func TestFault503RetryAfter(t *testing.T) {
 	export(t, e, spans(1, "a", nil), spans(1, "b", nil))
 	setDestination(t, e, rc.url(), "")
 	shutdown(t, e)
-	if got := attemptsOf(t, buf); !equalInts(got, []int{1, 0}) {
-		t.Fatalf("attempts per row %v, want [1 0]", got)
+	if got := attemptsOf(t, buf); !equalInts(got, []int{1, 1}) {
+		t.Fatalf("attempts per row %v, want [1 1] (one request carried both)", got)
 	}
 	until := e.Stats().BackoffUntil
 	if d := time.Until(until); d < 100*time.Second || d > 121*time.Second {
@@ -252,17 +254,22 @@ func TestFault429(t *testing.T) {
 	export(t, e, spans(1, "a", nil), spans(1, "b", nil))
 	setDestination(t, e, rc.url(), "")
 	shutdown(t, e)
-	if got := attemptsOf(t, buf); !equalInts(got, []int{1, 0}) {
-		t.Fatalf("attempts per row %v, want [1 0]", got)
+	if got := attemptsOf(t, buf); !equalInts(got, []int{1, 1}) {
+		t.Fatalf("attempts per row %v, want [1 1] (one request carried both)", got)
+	}
+	if n := len(rc.requests()); n != 1 {
+		t.Fatalf("%d requests, want 1", n)
 	}
 	if s := e.Stats(); s.BackoffUntil.IsZero() || !strings.Contains(s.LastError, "429") {
 		t.Fatalf("stats %+v", s)
 	}
 }
 
-func TestFault400PoisonThenGoodRows(t *testing.T) {
+// A request of several rows refused with 400 is sent again row by row: only the
+// row the receiver refuses on its own is dropped.
+func TestFault400PoisonAmongGoodRows(t *testing.T) {
 	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, body []byte) bool {
-		if strings.HasPrefix(spanNames(body)[0], "poison") {
+		if slices.ContainsFunc(spanNames(body), func(n string) bool { return strings.HasPrefix(n, "poison") }) {
 			http.Error(w, "malformed", http.StatusBadRequest)
 			return true
 		}
@@ -270,7 +277,7 @@ func TestFault400PoisonThenGoodRows(t *testing.T) {
 	})
 	buf := openBuffer(t)
 	e := newExporter(t, buf)
-	export(t, e, spans(1, "poison", nil), spans(1, "good-a", nil), spans(1, "good-b", nil))
+	export(t, e, spans(1, "good-a", nil), spans(1, "poison", nil), spans(1, "good-b", nil))
 	setDestination(t, e, rc.url(), "")
 	shutdown(t, e)
 	if n := len(rows(t, buf)); n != 0 {
@@ -278,6 +285,10 @@ func TestFault400PoisonThenGoodRows(t *testing.T) {
 	}
 	if got := rc.accepted(); len(got) != 2 || got[0] != "good-a-0" || got[1] != "good-b-0" {
 		t.Fatalf("receiver accepted %v in the same drain", got)
+	}
+	// The three rows together, then each alone.
+	if n := len(rc.requests()); n != 4 {
+		t.Fatalf("%d requests, want 4", n)
 	}
 	stats, err := buf.Stats(context.Background())
 	if err != nil {

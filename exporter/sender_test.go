@@ -1,11 +1,14 @@
 package exporter_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -73,7 +76,9 @@ func TestSenderKeepOnReadOnlyCopy(t *testing.T) {
 	if rep.Sent != 4 || rep.Dropped["http_400"] != 1 || rep.Split != 2 {
 		t.Fatalf("report %+v", rep)
 	}
-	if len(progress) != 3 || progress[2].Sent != 4 {
+	// Progress comes after each request of the drain: one, for the three rows
+	// together (then each alone, inside it, after the 400).
+	if len(progress) != 1 || progress[0].Sent != 4 {
 		t.Fatalf("progress %+v", progress)
 	}
 	if n := len(rows(t, ro)); n != 3 {
@@ -143,5 +148,92 @@ func TestExportSpansWriteTimeoutWithoutDeadline(t *testing.T) {
 	}
 	if s := e.Stats(); s.ExportFailed != 1 {
 		t.Fatalf("stats %+v", s)
+	}
+}
+
+// A drain joins consecutive protobuf rows into requests of at most 1 MiB, in
+// order, each as full as the next row allows.
+func TestDrainJoinsRowsIntoRequestsOfAtMostOneMiB(t *testing.T) {
+	const limit = 1 << 20
+	rc := newReceiver(t, nil)
+	buf := openBuffer(t)
+	e := newExporter(t, buf)
+	var want []string
+	for i := range 11 {
+		batch := spans(3000, fmt.Sprintf("row%d", i), nil)
+		for _, s := range batch {
+			want = append(want, s.Name())
+		}
+		export(t, e, batch)
+	}
+	stored := rows(t, buf)
+	var total int
+	for _, r := range stored {
+		total += len(r.Data)
+	}
+	if total < 2*limit || len(stored[0].Data) > limit/2 {
+		t.Fatalf("rows of %d bytes, %d in all: the test needs rows that fill at least three requests", len(stored[0].Data), total)
+	}
+	setDestination(t, e, rc.url(), "")
+	shutdown(t, e)
+
+	reqs := rc.requests()
+	var joined []byte
+	at := 0 // the next stored row
+	for i, r := range reqs {
+		if len(r.body) > limit {
+			t.Errorf("request %d: %d bytes, over %d", i, len(r.body), limit)
+		}
+		n := 0
+		for rest := r.body; len(rest) > 0 && at+n < len(stored); n++ {
+			if !bytes.HasPrefix(rest, stored[at+n].Data) {
+				t.Fatalf("request %d does not hold rows %d.. in order", i, at)
+			}
+			rest = rest[len(stored[at+n].Data):]
+		}
+		at += n
+		if i < len(reqs)-1 && len(r.body)+len(stored[at].Data) <= limit {
+			t.Errorf("request %d (%d bytes) left out row %d (%d bytes) that fitted", i, len(r.body), at, len(stored[at].Data))
+		}
+		joined = append(joined, r.body...)
+	}
+	if len(reqs) < 3 || len(joined) != total {
+		t.Fatalf("%d requests of %d bytes in all, want at least 3 of %d", len(reqs), len(joined), total)
+	}
+	if got := rc.accepted(); !slices.Equal(got, want) {
+		t.Fatalf("receiver got %d spans, want %d in order", len(got), len(want))
+	}
+	if n := len(rows(t, buf)); n != 0 {
+		t.Fatalf("%d rows left", n)
+	}
+}
+
+// OTLP/JSON rows (written by Python ops) cannot be joined: each goes alone,
+// between requests of the protobuf rows around it.
+func TestDrainSendsJSONRowsAlone(t *testing.T) {
+	rc := newReceiver(t, nil)
+	buf := openBuffer(t)
+	ctx := context.Background()
+	e := newExporter(t, buf)
+	export(t, e, spans(1, "a", nil))
+	if _, err := buf.Push(ctx, []byte(`{"resourceSpans":[]}`), buffer.MimeJSON); err != nil {
+		t.Fatal(err)
+	}
+	export(t, e, spans(1, "b", nil), spans(1, "c", nil))
+	setDestination(t, e, rc.url(), "")
+	shutdown(t, e)
+	var types []string
+	for _, r := range rc.requests() {
+		types = append(types, r.contentType)
+	}
+	want := []string{buffer.MimeProtobuf, buffer.MimeJSON, buffer.MimeProtobuf}
+	if !slices.Equal(types, want) {
+		t.Fatalf("requests %v, want %v", types, want)
+	}
+	if got := rc.accepted(); !slices.Equal(got, []string{"a-0", "b-0", "c-0"}) {
+		t.Fatalf("accepted %v", got)
+	}
+	if n := len(rows(t, buf)); n != 0 {
+		t.Fatalf("%d rows left", n)
 	}
 }

@@ -19,10 +19,11 @@ import (
 const sendUsage = `Usage: charmtrace send --url URL [--ca FILE] [--keep] [--timeout D] DB
 
 Replays the rows of the buffer DB to the OTLP/HTTP receiver at URL, the full traces
-endpoint (for example https://tempo.example:4318/v1/traces). Each row is one request
-with the row's own content type (protobuf, or JSON for rows Python ops wrote), highest
-priority first, then oldest, and each row is tried once. Answers are handled as a
-charm's exporter handles them:
+endpoint (for example https://tempo.example:4318/v1/traces), highest priority first,
+then oldest, each row tried once. Consecutive protobuf rows go together in requests of
+up to 1 MiB, their stored bytes one after the other; rows Python ops wrote (JSON) go
+alone. Answers are handled as a charm's exporter handles them; a 413 or other 4xx to a
+request of several rows sends them again one by one, and then:
 
   2xx                     delivered: the row is deleted
   413                     the row is split and both halves are sent

@@ -26,12 +26,12 @@ type request struct {
 	body        []byte
 }
 
-// receiver is an OTLP/HTTP endpoint on loopback whose answer to the n-th request (from 0)
-// is up to the test.
+// receiver is an OTLP/HTTP endpoint on loopback whose answer to the n-th request (from 0),
+// with this body, is up to the test.
 type receiver struct {
 	mu       sync.Mutex
 	requests []request
-	answer   func(n int, w http.ResponseWriter, r *http.Request)
+	answer   func(n int, body []byte, w http.ResponseWriter, r *http.Request)
 }
 
 func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -48,7 +48,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	rc.answer(n, w, r)
+	rc.answer(n, body, w, r)
 }
 
 func (rc *receiver) got() []request {
@@ -81,16 +81,19 @@ func TestSendDeliversEveryRowAndEmptiesTheBuffer(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
+	// The six small rows go in one request: their stored bytes, one after the other.
 	got := rc.got()
-	if len(got) != len(rows) {
-		t.Fatalf("receiver got %d requests, want %d", len(got), len(rows))
+	if len(got) != 1 || got[0].contentType != buffer.MimeProtobuf {
+		t.Fatalf("receiver got %d requests (%v), want 1 of %s", len(got), got, buffer.MimeProtobuf)
 	}
 	var total int64
-	for i, r := range rows {
-		if got[i].contentType != buffer.MimeProtobuf || !bytes.Equal(got[i].body, r.Data) {
-			t.Errorf("request %d: %s, %d bytes; want row %d as stored", i, got[i].contentType, len(got[i].body), r.ID)
-		}
+	var stored []byte
+	for _, r := range rows {
+		stored = append(stored, r.Data...)
 		total += int64(len(r.Data))
+	}
+	if !bytes.Equal(got[0].body, stored) {
+		t.Errorf("the request holds %d bytes, not the %d stored bytes of the rows in order", len(got[0].body), len(stored))
 	}
 	if left := rowsOf(t, path); len(left) != 0 {
 		t.Errorf("%d rows left, want none", len(left))
@@ -105,8 +108,8 @@ func TestSendDeliversEveryRowAndEmptiesTheBuffer(t *testing.T) {
 
 func TestSendDropsAPoisonRowAndDeliversTheRest(t *testing.T) {
 	path, rows := sendFixture(t)
-	rc := &receiver{answer: func(n int, w http.ResponseWriter, _ *http.Request) {
-		if n == 0 {
+	rc := &receiver{answer: func(_ int, body []byte, w http.ResponseWriter, _ *http.Request) {
+		if bytes.Contains(body, rows[0].Data) {
 			http.Error(w, "bad data", http.StatusBadRequest)
 		}
 	}}
@@ -114,8 +117,10 @@ func TestSendDropsAPoisonRowAndDeliversTheRest(t *testing.T) {
 	if code != exitPartial {
 		t.Fatalf("exit %d, want %d; stdout %q stderr %q", code, exitPartial, out, errOut)
 	}
-	if n := len(rc.got()); n != len(rows) {
-		t.Errorf("%d requests, want %d: the poison row must not hold back the others", n, len(rows))
+	// The rows together, refused; then each alone: the poison row must not hold back
+	// the others.
+	if n := len(rc.got()); n != 1+len(rows) {
+		t.Errorf("%d requests, want %d", n, 1+len(rows))
 	}
 	for _, want := range []string{
 		"delivered 5 rows", "dropped 1 row the receiver will never accept: http_400 1",
@@ -136,7 +141,7 @@ func TestSendDropsAPoisonRowAndDeliversTheRest(t *testing.T) {
 
 func TestSendUnavailableReceiverKeepsEverything(t *testing.T) {
 	path, rows := sendFixture(t)
-	rc := &receiver{answer: func(_ int, w http.ResponseWriter, _ *http.Request) {
+	rc := &receiver{answer: func(_ int, _ []byte, w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Retry-After", "120")
 		http.Error(w, "overloaded", http.StatusServiceUnavailable)
 	}}
@@ -148,7 +153,7 @@ func TestSendUnavailableReceiverKeepsEverything(t *testing.T) {
 		t.Errorf("%d requests, want 1: an unavailable receiver ends the replay", n)
 	}
 	for _, want := range []string{
-		"delivered 0 rows (0 B) of 6", "kept 1 row after a failed attempt",
+		"delivered 0 rows (0 B) of 6", "kept 6 rows after a failed attempt",
 		"receiver unavailable: the replay stopped (it asked to wait 2m0s)",
 		"6 rows left in " + path + " for another try",
 	} {
@@ -165,24 +170,28 @@ func TestSendUnavailableReceiverKeepsEverything(t *testing.T) {
 			t.Errorf("row %d changed", rows[i].ID)
 		}
 	}
-	if after[0].Attempts != 1 {
-		t.Errorf("the tried row has %d attempts recorded, want 1", after[0].Attempts)
+	for _, r := range after { // the one request carried them all
+		if r.Attempts != 1 {
+			t.Errorf("row %d has %d attempts recorded, want 1", r.ID, r.Attempts)
+		}
 	}
 }
 
 func TestSendKeepLeavesTheFileAsItWas(t *testing.T) {
-	for name, answer := range map[string]func(int, http.ResponseWriter, *http.Request){
-		"accepted": nil,
-		"poison": func(n int, w http.ResponseWriter, _ *http.Request) {
-			if n == 1 {
-				w.WriteHeader(http.StatusForbidden)
-			}
-		},
-		"unavailable": func(_ int, w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusBadGateway) },
-	} {
+	for _, name := range []string{"accepted", "poison", "unavailable"} {
 		t.Run(name, func(t *testing.T) {
 			path, rows := sendFixture(t)
-			rc := &receiver{answer: answer}
+			rc := &receiver{}
+			switch name {
+			case "poison":
+				rc.answer = func(_ int, body []byte, w http.ResponseWriter, _ *http.Request) {
+					if bytes.Contains(body, rows[1].Data) {
+						w.WriteHeader(http.StatusForbidden)
+					}
+				}
+			case "unavailable":
+				rc.answer = func(_ int, _ []byte, w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusBadGateway) }
+			}
 			before := dirState(t, filepath.Dir(path))
 			code, out, _ := runCLI(t, "send", "--keep", "--url", startReceiver(t, rc), path)
 			assertUnchanged(t, before, dirState(t, filepath.Dir(path)))
@@ -303,7 +312,7 @@ func TestSendOpsRows(t *testing.T) {
 // without the secrets it might carry.
 func TestSendRedirect(t *testing.T) {
 	path, rows := sendFixture(t)
-	rc := &receiver{answer: func(_ int, w http.ResponseWriter, r *http.Request) {
+	rc := &receiver{answer: func(_ int, _ []byte, w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "http://collector:pa55w0rd@127.0.0.1:1/v1/traces?token=t0k3n", http.StatusFound)
 	}}
 	code, out, _ := runCLI(t, "send", "--url", startReceiver(t, rc), path)
@@ -327,9 +336,9 @@ func TestSendPartialSuccess(t *testing.T) {
 	var resp []byte
 	resp = protowire.AppendTag(resp, 1, protowire.BytesType)
 	resp = protowire.AppendBytes(resp, partial)
-	rc := &receiver{answer: func(n int, w http.ResponseWriter, _ *http.Request) {
+	rc := &receiver{answer: func(n int, _ []byte, w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/x-protobuf")
-		if n == 2 {
+		if n == 0 {
 			w.Write(resp)
 		}
 	}}
@@ -344,7 +353,7 @@ func TestSendPartialSuccess(t *testing.T) {
 
 func TestSendTimeout(t *testing.T) {
 	path, rows := sendFixture(t)
-	rc := &receiver{answer: func(_ int, _ http.ResponseWriter, r *http.Request) {
+	rc := &receiver{answer: func(_ int, _ []byte, _ http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done() // accepts, never answers
 	}}
 	code, out, _ := runCLI(t, "send", "--timeout", "200ms", "--url", startReceiver(t, rc), path)

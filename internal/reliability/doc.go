@@ -8,8 +8,8 @@
 // to kill a dispatch or drive many of them:
 //
 //  1. kill torture: dispatches SIGKILLed at random moments; both databases pass
-//     integrity_check, acknowledged spans are kept or delivered, at most one chunk is
-//     delivered twice per kill, the state database is committed or not, never torn;
+//     integrity_check, acknowledged spans are kept or delivered, at most one request
+//     (up to 1 MiB of rows) delivers spans a second time per kill, the state database is committed or not, never torn;
 //  2. receiver fault matrix: refused, blackhole, slow, 500, 503 with Retry-After,
 //     429, 400, 413, redirect and five TLS failures, with the hook's wall time and
 //     what is left in the buffer;
