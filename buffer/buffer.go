@@ -50,6 +50,10 @@ type Buffer struct {
 	// Statements prepared on first push: parsing SQL was a tenth of a small push's CPU.
 	insertStmt, liveStmt *sql.Stmt
 
+	// The background checkpointer, started once unCheckpointed bytes were pushed.
+	checkpointer   *checkpointer
+	unCheckpointed int64
+
 	// extraCols selects charmtrace's columns, or stands in for them on a file written by
 	// ops that was opened read-only (and so never got them).
 	extraCols string
@@ -129,11 +133,10 @@ func (b *Buffer) dsn(extra string) string {
 // allowance on top of the cap stays small between dispatches.
 const journalSizeLimit = 4 << 20
 
-// maxWAL bounds the WAL between checkpoints. A checkpoint copies the WAL into the main
-// file and syncs both; at SQLite's default (1000 pages, 4 MiB) it ran inside a push every
-// few dozen batches and was the largest part of ExportSpans' CPU and its p99. With a
-// larger threshold a dispatch's writes are checkpointed once, when the buffer is closed
-// at the end of the dispatch, off the exporter's path.
+// maxWAL bounds the WAL between checkpoints: it is the auto-checkpoint threshold, a
+// backstop. A dispatch's few writes are checkpointed once, when the buffer is closed at
+// the end of the dispatch; a process that pushes megabytes has them checkpointed between
+// its pushes by the checkpointer (checkpoint.go), off the exporter's path.
 const maxWAL = 16 << 20
 
 // walPages is the auto-checkpoint threshold in pages (of the default 4 KiB): maxWAL, but
@@ -221,11 +224,18 @@ func (b *Buffer) Warnings() []string { return append([]string(nil), b.warnings..
 // file. Closing the last connection checkpoints the WAL into the main file.
 func (b *Buffer) Close() error {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.closed {
+		b.mu.Unlock()
 		return nil
 	}
 	b.closed = true
+	ckpt := b.checkpointer
+	b.mu.Unlock()
+	if ckpt != nil {
+		ckpt.close() // it takes b.mu; closed makes it skip a pending checkpoint
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	var err error
 	if b.freed && !b.opts.readOnly {
 		err = b.reclaimLocked(context.Background())

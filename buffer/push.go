@@ -57,6 +57,7 @@ func (b *Buffer) Push(ctx context.Context, data []byte, mime string) (int64, err
 	if priority == PriorityDefault {
 		b.pushed = append(b.pushed, id)
 	}
+	b.wroteLocked(int64(len(data)))
 	return id, nil
 }
 
