@@ -20,7 +20,13 @@ const (
 	settingProvider = "tracing.provider" // its remote application
 	settingURL      = "tracing.url"      // the traces URL it publishes, even while unusable
 	settingCA       = "tracing.ca"       // the CA bundle of the certificate_transfer relation
+	settingConfig   = "tracing.config"   // the reconciler that wrote the above (see configKey)
 )
+
+// reconcileVersion names how the reconciler reads and announces relation data. Bump it
+// when that changes: every unit then reads both relations again on its next dispatch
+// (after upgrade-charm, typically) instead of trusting what an older version remembered.
+const reconcileVersion = 1
 
 // reconciler derives the destination from the tracing and CA relations and stores it. It
 // is the requirer side of tracing v2 and certificate_transfer v1.
@@ -51,6 +57,13 @@ func (r *reconciler) note(msg string) {
 // remembered is the reconciler's state from earlier dispatches.
 type remembered struct {
 	relation, provider, url, ca string
+	config                      string // configKey of the reconciler that read them
+}
+
+// configKey identifies the reconciler's way of reading and the endpoints it reads: a
+// charm upgrade that changes neither keeps what was remembered.
+func (r *reconciler) configKey() string {
+	return fmt.Sprintf("v%d tracing=%s ca=%s", reconcileVersion, r.cfg.tracingEndpoint, r.cfg.caEndpoint)
 }
 
 func (r *reconciler) load(ctx context.Context) (remembered, error) {
@@ -58,7 +71,7 @@ func (r *reconciler) load(ctx context.Context) (remembered, error) {
 	for _, f := range []struct {
 		key string
 		dst *string
-	}{{settingRelation, &m.relation}, {settingProvider, &m.provider}, {settingURL, &m.url}, {settingCA, &m.ca}} {
+	}{{settingRelation, &m.relation}, {settingProvider, &m.provider}, {settingURL, &m.url}, {settingCA, &m.ca}, {settingConfig, &m.config}} {
 		v, err := r.buf.Setting(ctx, f.key)
 		if err != nil {
 			return m, err
@@ -71,7 +84,7 @@ func (r *reconciler) load(ctx context.Context) (remembered, error) {
 func (r *reconciler) save(ctx context.Context, old, m remembered) error {
 	for _, f := range []struct{ key, old, new string }{
 		{settingRelation, old.relation, m.relation}, {settingProvider, old.provider, m.provider},
-		{settingURL, old.url, m.url}, {settingCA, old.ca, m.ca},
+		{settingURL, old.url, m.url}, {settingCA, old.ca, m.ca}, {settingConfig, old.config, m.config},
 	} {
 		if f.old != f.new {
 			if err := r.buf.SetSetting(ctx, f.key, f.new); err != nil {
@@ -170,6 +183,12 @@ func (r *reconciler) onCAEvent(m *remembered) error {
 // relations again on the events after which they may have been missed or must be
 // re-announced.
 func (r *reconciler) onOtherEvent(m *remembered) error {
+	// What an earlier charmtrace remembered, or one configured with other endpoints, is
+	// read and announced again: it may have read or announced things differently. An
+	// upgrade-charm that changes neither is an ordinary dispatch: Juju reports changes
+	// of relation data with relation events.
+	renew := m.config != r.configKey()
+	m.config = r.configKey()
 	ids, err := r.tools.RelationIDs(r.cfg.tracingEndpoint)
 	if err != nil {
 		return fmt.Errorf("list %s relations: %w", r.cfg.tracingEndpoint, err)
@@ -185,13 +204,10 @@ func (r *reconciler) onOtherEvent(m *remembered) error {
 	if len(ids) > 1 {
 		r.note(fmt.Sprintf("tracing: %d %s relations; using %s only", len(ids), r.cfg.tracingEndpoint, rel))
 	}
-	// upgrade-charm reads and re-announces everything: the new charm code may name or
-	// parse things differently. leader-elected only re-announces: a new leader checks
-	// what the application publishes; the provider's data has not changed.
-	name := r.jc.Event.Name
-	renew := name == "upgrade-charm"
+	// leader-elected only re-announces: a new leader checks what the application
+	// publishes; the provider's data has not changed.
 	if rel == m.relation && !renew {
-		if name == "leader-elected" {
+		if r.jc.Event.Name == "leader-elected" {
 			return r.requestReceivers(rel)
 		}
 		return nil

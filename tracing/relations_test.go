@@ -9,9 +9,13 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/charmtrace/charmtrace/buffer"
 	"github.com/charmtrace/charmtrace/charmhooks"
@@ -39,6 +43,27 @@ func (r *receiver) received() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return len(r.bodies)
+}
+
+// spanNames decodes every body received and lists the names of its spans.
+func (r *receiver) spanNames(t *testing.T) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var names []string
+	for _, b := range r.bodies {
+		var td tracepb.TracesData
+		if err := proto.Unmarshal(b, &td); err != nil {
+			t.Fatalf("a request body does not decode: %v", err)
+		}
+		for _, rs := range td.GetResourceSpans() {
+			for _, ss := range rs.GetScopeSpans() {
+				for _, sp := range ss.GetSpans() {
+					names = append(names, sp.GetName())
+				}
+			}
+		}
+	}
+	return names
 }
 
 func newReceiver(t *testing.T) *receiver {
@@ -107,8 +132,11 @@ func TestHTTPReceiverIsFollowedAndDelivered(t *testing.T) {
 	if rows := u.rows(); len(rows) != 0 {
 		t.Fatalf("%d rows left after the drain", len(rows))
 	}
-	if recv.received() < 2 {
-		t.Fatalf("receiver got %d requests, want the install, start and relation-changed batches", recv.received())
+	names := recv.spanNames(t)
+	for _, want := range []string{"install", "start", "charm-tracing-relation-changed"} {
+		if !slices.ContainsFunc(names, func(n string) bool { return strings.Contains(n, want) }) {
+			t.Fatalf("no %s span among the %d received: %v", want, len(names), names)
+		}
 	}
 
 	// An ordinary dispatch afterwards trusts the stored destination: one hook-tool
@@ -289,6 +317,7 @@ func TestReconcileCallBudget(t *testing.T) {
 		{"update-status", nil, 1},
 		{"config-changed", nil, 1},
 		{"leader-elected", nil, 4},
+		{"upgrade-charm", nil, 1}, // same charmtrace, same endpoints: an ordinary dispatch
 	}
 	for _, s := range steps {
 		if strings.HasPrefix(s.event, "charm-tracing") && len(u.st.Relations) == 0 {
@@ -315,6 +344,54 @@ func TestReconcileCallBudget(t *testing.T) {
 	}
 	if len(u.rows()) != 0 {
 		t.Fatal("spans left in the buffer")
+	}
+}
+
+// After an upgrade from a charmtrace that read relations differently (or with other
+// endpoint names), the first ordinary dispatch reads them again rather than trusting
+// what was remembered; after that, an upgrade-charm is an ordinary dispatch.
+func TestUpgradeFromAnotherReconcilerReadsRelationsAgain(t *testing.T) {
+	first, second := newReceiver(t), newReceiver(t)
+	u := newUnit(t)
+	rel := &fakejuju.Relation{ID: 7, Endpoint: "charm-tracing", RemoteApp: "tempo",
+		RemoteAppData: map[string]string{"receivers": receiversJSON(first.URL)}}
+	u.st.Relations = append(u.st.Relations, rel)
+	u.dispatch("charm-tracing-relation-changed", relationEnv(rel), noSetup)
+	if d := u.destination(); d.URL != first.URL+"/v1/traces" {
+		t.Fatalf("destination = %+v", d)
+	}
+
+	// The provider moves without a relation event reaching this unit (it was down),
+	// and the unit is upgraded from an older charmtrace.
+	rel.RemoteAppData["receivers"] = receiversJSON(second.URL)
+	b, err := buffer.Open(filepath.Join(u.dir, BufferFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SetSetting(context.Background(), settingConfig, "v0 tracing=charm-tracing ca=receive-ca-cert"); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	u.dispatch("upgrade-charm", nil, noSetup)
+	if d := u.destination(); d.URL != second.URL+"/v1/traces" {
+		t.Fatalf("after upgrade-charm from another reconciler: destination = %+v, want the provider's new URL", d)
+	}
+
+	// The same charmtrace again: upgrade-charm trusts what it remembers (one call).
+	rel.RemoteAppData["receivers"] = receiversJSON(first.URL)
+	before := len(u.runner.Calls())
+	u.dispatch("upgrade-charm", nil, noSetup)
+	var calls []string
+	for _, c := range u.runner.Calls()[before:] {
+		if c.Tool != "juju-log" {
+			calls = append(calls, c.Tool)
+		}
+	}
+	if len(calls) != 1 || calls[0] != "relation-ids" {
+		t.Fatalf("upgrade-charm with the same reconciler made hook-tool calls %v, want [relation-ids]", calls)
+	}
+	if d := u.destination(); d.URL != second.URL+"/v1/traces" {
+		t.Fatalf("destination = %+v, want it unchanged", d)
 	}
 }
 

@@ -779,7 +779,7 @@ func (r *report) p9() error {
 	}
 	r.printf("\n")
 	r.add("P9", "hook-tool calls added per dispatch by the relation reconciliation (no relation / related)", "≤ 1 / ≤ 4",
-		fmt.Sprintf("%d / %d on routine hooks; %d on leader-elected and upgrade-charm", worst[false], worst[true], worstLife),
+		fmt.Sprintf("%d / %d on routine hooks; at most %d on leader-elected and upgrade-charm", worst[false], worst[true], worstLife),
 		worst[false] <= 1 && worst[true] <= 4 && worstLife <= 4)
 	return nil
 }

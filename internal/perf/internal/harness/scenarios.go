@@ -16,7 +16,8 @@ type ToolCallCase struct {
 	Related bool `json:"related"` // the tracing and CA relations exist
 	// Routine marks the hooks a unit runs all the time (update-status,
 	// config-changed, the tracing relations' own changes), against the lifecycle
-	// events on which tracing re-reads every databag (leader-elected, upgrade-charm).
+	// events that may do more (leader-elected re-checks what the leader publishes;
+	// upgrade-charm re-reads everything when it changes charmtrace's reconciler).
 	Routine bool `json:"routine"`
 	ToolCalls
 }
