@@ -112,3 +112,13 @@ func TestEncodeConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestWarmEncodesASpanAndLeavesTheEncoderUsable(t *testing.T) {
+	var e Encoder
+	if err := e.Warm(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Warm(); err != nil { // a pooled encoder is reused
+		t.Fatal(err)
+	}
+}
