@@ -39,15 +39,27 @@ const storeTimeout = 5 * time.Second
 // start opens the buffer and installs the tracer provider. Any failure leaves tracing
 // off for this dispatch with one warning; the charm runs all the same.
 func (d *dispatch) start() {
-	meta, merr := readMetadata(d.jc.CharmDir)
-	charmName := "[unknown]"
-	if merr == nil && meta.Name != "" {
-		charmName = meta.Name
+	// The metadata is parsed while the buffer opens: both are first uses in the process
+	// (of the YAML decoder, about 0.5 ms, and of SQLite, about 2 ms).
+	type metadataResult struct {
+		meta *charmMetadata
+		err  error
 	}
+	parsed := make(chan metadataResult, 1)
+	go func() {
+		m, err := readMetadata(d.jc.CharmDir)
+		parsed <- metadataResult{m, err}
+	}()
 	buf, err := buffer.Open(filepath.Join(d.jc.CharmDir, BufferFile), d.cfg.bufferOpts...)
+	mr := <-parsed
+	meta, merr := mr.meta, mr.err
 	if err != nil {
 		d.warn(fmt.Sprintf("tracing off for this dispatch: %v", err))
 		return
+	}
+	charmName := "[unknown]"
+	if merr == nil && meta.Name != "" {
+		charmName = meta.Name
 	}
 	for _, w := range buf.Warnings() {
 		d.warn("tracing: " + w)
