@@ -106,17 +106,24 @@ const maxRequestBytes = 1 << 20
 // Consecutive protobuf rows go out together in one request of at most
 // maxRequestBytes: a TracesData message is a repeated field, so the
 // concatenation of several is one valid message holding all their spans.
-// OTLP/JSON rows (written by Python ops) cannot be joined and go alone.
+// OTLP/JSON rows (written by Python ops) cannot be joined and go alone. After a
+// receiver answered 413 to joined rows, the rest of the drain sends rows alone:
+// each joined request would only be refused again.
 func (s *Sender) drain(ctx context.Context, buf *buffer.Buffer, h *drainHooks) (Report, error) {
 	rep := Report{Dropped: map[string]int{}}
 	seen := map[int64]bool{}
 	var batch []buffer.Row
 	var batchBytes int
+	limit := maxRequestBytes
 	flush := func() (stop bool, err error) {
 		if len(batch) == 0 {
 			return false, nil
 		}
-		stop, err = s.sendBatch(ctx, buf, batch, &rep, seen, h)
+		var tooLarge bool
+		tooLarge, stop, err = s.sendBatch(ctx, buf, batch, &rep, seen, h)
+		if tooLarge {
+			limit = 0
+		}
 		batch, batchBytes = batch[:0], 0
 		if s.progress != nil {
 			s.progress(rep.clone())
@@ -135,7 +142,7 @@ func (s *Sender) drain(ctx context.Context, buf *buffer.Buffer, h *drainHooks) (
 		}
 		seen[row.ID] = true
 		joinable := contentType(row.Mime) == buffer.MimeProtobuf
-		if len(batch) > 0 && (!joinable || batchBytes+len(row.Data) > maxRequestBytes) {
+		if len(batch) > 0 && (!joinable || batchBytes+len(row.Data) > limit) {
 			if stop, err := flush(); err != nil || stop {
 				return rep, err
 			}
@@ -163,10 +170,11 @@ type drainHooks struct {
 // sendBatch posts rows in one request and records their fate together. A
 // receiver that refuses the request as a whole (a 4xx, or 413) may be refusing
 // only one of its rows: those are sent again one by one, so that only the
-// offending row is dropped or split.
-func (s *Sender) sendBatch(ctx context.Context, buf *buffer.Buffer, rows []buffer.Row, rep *Report, seen map[int64]bool, h *drainHooks) (stop bool, err error) {
+// offending row is dropped or split. tooLarge reports a 413 to joined rows.
+func (s *Sender) sendBatch(ctx context.Context, buf *buffer.Buffer, rows []buffer.Row, rep *Report, seen map[int64]bool, h *drainHooks) (tooLarge, stop bool, err error) {
 	if len(rows) == 1 {
-		return s.send(ctx, buf, rows[0], rep, seen, h)
+		stop, err = s.send(ctx, buf, rows[0], rep, seen, h)
+		return false, stop, err
 	}
 	var size int
 	for _, r := range rows {
@@ -191,19 +199,21 @@ func (s *Sender) sendBatch(ctx context.Context, buf *buffer.Buffer, rows []buffe
 		rep.Sent += len(rows)
 		rep.SentBytes += int64(size)
 		s.partial(res, rep)
-		return false, s.remove(bctx, buf, ids...)
+		return false, false, s.remove(bctx, buf, ids...)
 	case otlphttp.Poison, otlphttp.TooLarge:
+		tooLarge = res.Outcome == otlphttp.TooLarge
 		for _, r := range rows {
 			if ctx.Err() != nil {
-				return true, nil
+				return tooLarge, true, nil
 			}
 			if stop, err := s.send(ctx, buf, r, rep, seen, h); stop || err != nil {
-				return stop, err
+				return tooLarge, stop, err
 			}
 		}
-		return false, nil
+		return tooLarge, false, nil
 	}
-	return s.retry(bctx, buf, ids, res, rep, h)
+	stop, err = s.retry(bctx, buf, ids, res, rep, h)
+	return false, stop, err
 }
 
 // send posts one row and records its fate. stop means the receiver is

@@ -237,3 +237,40 @@ func TestDrainSendsJSONRowsAlone(t *testing.T) {
 		t.Fatalf("%d rows left", n)
 	}
 }
+
+// A receiver that answers 413 to joined rows gets each of them alone, and the rows
+// after them alone too: joining again would only be refused again.
+func TestDrainStopsJoiningAfterA413(t *testing.T) {
+	const rowsToSend = 11
+	var biggest int // the largest row: the receiver takes any one row alone
+	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, body []byte) bool {
+		if len(body) > biggest {
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+			return true
+		}
+		return false
+	})
+	buf := openBuffer(t)
+	e := newExporter(t, buf)
+	for i := range rowsToSend {
+		export(t, e, spans(3000, fmt.Sprintf("row%d", i), nil))
+	}
+	for _, r := range rows(t, buf) {
+		biggest = max(biggest, len(r.Data))
+	}
+	if 3*biggest > 1<<20 {
+		t.Fatalf("rows of up to %d bytes: the test needs several rows per joined request", biggest)
+	}
+	setDestination(t, e, rc.url(), "")
+	shutdown(t, e)
+	if n := len(rows(t, buf)); n != 0 {
+		t.Fatalf("%d rows left", n)
+	}
+	// One joined request refused, then every row alone.
+	if n := len(rc.requests()); n != 1+rowsToSend {
+		t.Fatalf("%d requests, want %d", n, 1+rowsToSend)
+	}
+	if s := e.Stats(); s.Sent != rowsToSend || len(s.Dropped) != 0 {
+		t.Fatalf("stats %+v", s)
+	}
+}

@@ -10,7 +10,8 @@ import (
 )
 
 // ErrNoCertificates reports a CA bundle that is not empty but holds no usable
-// certificate. The wrapping error carries the number of skipped PEM blocks.
+// certificate. The wrapping error says how many PEM blocks were skipped, or that
+// there was none.
 var ErrNoCertificates = errors.New("CA bundle holds no usable certificate")
 
 // Config returns a client TLS configuration that trusts exactly the
@@ -57,6 +58,9 @@ func certPool(caPEM []byte) (*x509.CertPool, error) {
 		}
 		pool.AddCert(cert)
 		added++
+	}
+	if added == 0 && skipped == 0 {
+		return nil, fmt.Errorf("%w: no PEM block found", ErrNoCertificates)
 	}
 	if added == 0 {
 		return nil, fmt.Errorf("%w: %d PEM block(s) skipped", ErrNoCertificates, skipped)

@@ -124,7 +124,7 @@ func TestConfigRejectsBundleWithoutCertificates(t *testing.T) {
 		bundle string
 		want   string
 	}{
-		{"text", "this is not PEM", "0 PEM block(s) skipped"},
+		{"text", "this is not PEM", "no PEM block found"},
 		{"garbage cert", string(garbageCert), "1 PEM block(s) skipped"},
 		{"key, garbage and header", string(key) + string(garbageCert) + string(withHeaders), "3 PEM block(s) skipped"},
 	}
