@@ -23,8 +23,9 @@
 // counted; it is never stored. Freed pages are reused by later inserts and returned to
 // the file system (auto_vacuum=INCREMENTAL) when a drain has emptied enough of them, so
 // the file shrinks after a drain. On top of the cap comes the WAL: at most 16 MiB (half the
-// cap for a small one) between checkpoints, and 4 MiB once a checkpoint has run; closing
-// the buffer checkpoints it.
+// cap for a small one) between checkpoints, and 4 MiB once a checkpoint has run. A process
+// that pushes more than 512 KiB has its log checkpointed between its pushes, in the
+// background; closing the buffer checkpoints the rest.
 //
 // # Durability
 //
