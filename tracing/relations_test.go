@@ -141,15 +141,7 @@ func TestHTTPReceiverIsFollowedAndDelivered(t *testing.T) {
 
 	// An ordinary dispatch afterwards trusts the stored destination: one hook-tool
 	// call (relation-ids), no databag read, no write.
-	before := len(u.runner.Calls())
-	u.dispatch("update-status", nil, noSetup)
-	var calls []string
-	for _, c := range u.runner.Calls()[before:] {
-		if c.Tool != "juju-log" {
-			calls = append(calls, c.Tool)
-		}
-	}
-	if len(calls) != 1 || calls[0] != "relation-ids" {
+	if calls := u.toolCalls("update-status", nil); len(calls) != 1 || calls[0] != "relation-ids" {
 		t.Fatalf("update-status hook-tool calls = %v", calls)
 	}
 	if len(u.rows()) != 0 {
@@ -326,14 +318,7 @@ func TestReconcileCallBudget(t *testing.T) {
 		if strings.HasPrefix(s.event, "receive-ca-cert") && len(u.st.Relations) == 1 {
 			u.st.Relations = append(u.st.Relations, ca)
 		}
-		before := len(u.runner.Calls())
-		u.dispatch(s.event, s.env, noSetup)
-		var calls []string
-		for _, c := range u.runner.Calls()[before:] {
-			if c.Tool != "juju-log" {
-				calls = append(calls, c.Tool)
-			}
-		}
+		calls := u.toolCalls(s.event, s.env)
 		t.Logf("%-34s %d hook-tool calls %v", s.event, len(calls), calls)
 		if len(calls) > s.max {
 			t.Errorf("%s: %d hook-tool calls, want at most %d: %v", s.event, len(calls), s.max, calls)
@@ -379,15 +364,7 @@ func TestUpgradeFromAnotherReconcilerReadsRelationsAgain(t *testing.T) {
 
 	// The same charmtrace again: upgrade-charm trusts what it remembers (one call).
 	rel.RemoteAppData["receivers"] = receiversJSON(first.URL)
-	before := len(u.runner.Calls())
-	u.dispatch("upgrade-charm", nil, noSetup)
-	var calls []string
-	for _, c := range u.runner.Calls()[before:] {
-		if c.Tool != "juju-log" {
-			calls = append(calls, c.Tool)
-		}
-	}
-	if len(calls) != 1 || calls[0] != "relation-ids" {
+	if calls := u.toolCalls("upgrade-charm", nil); len(calls) != 1 || calls[0] != "relation-ids" {
 		t.Fatalf("upgrade-charm with the same reconciler made hook-tool calls %v, want [relation-ids]", calls)
 	}
 	if d := u.destination(); d.URL != second.URL+"/v1/traces" {

@@ -95,6 +95,21 @@ func (u *unit) logs() []string {
 	return out
 }
 
+// toolCalls dispatches event with no charm handlers and lists the hook tools it called,
+// juju-log aside (the jhack lines and warnings).
+func (u *unit) toolCalls(event string, extra map[string]string) []string {
+	u.t.Helper()
+	before := len(u.runner.Calls())
+	u.dispatch(event, extra, noSetup)
+	var calls []string
+	for _, c := range u.runner.Calls()[before:] {
+		if c.Tool != "juju-log" {
+			calls = append(calls, c.Tool)
+		}
+	}
+	return calls
+}
+
 func (u *unit) rows() []buffer.Row {
 	u.t.Helper()
 	b, err := buffer.Open(filepath.Join(u.dir, BufferFile))
