@@ -7,13 +7,14 @@ import "context"
 // every hundred paid for the 16 MiB log of all of them: that checkpoint was the p99 of
 // ExportSpans (63-78 ms at an hour of slow fsyncs here). The checkpointer moves the work
 // between pushes: after every checkpointEvery bytes pushed, a goroutine checkpoints the
-// little log there is, while the caller encodes its next batch outside the buffer; a
-// push that comes meanwhile waits for the rest (p99 11 ms at that hour, with 1 MiB). It runs on the
-// buffer's one connection under its lock, so the log stays bounded exactly as before:
-// the auto-checkpoint is still there, it is just not reached. (A second connection
-// checkpointing beside the writer did worse: with writes coming all the time it never
-// caught up with the log, which then grew to the auto-checkpoint anyway.) A dispatch
-// that pushes less than checkpointEvery never starts the goroutine.
+// little log there is, while the caller encodes its next batch outside the buffer; a push
+// that comes meanwhile waits for the rest (p99 11 ms at that hour, checkpointing every
+// 1 MiB). It runs on the buffer's one connection under its lock, so the log stays bounded
+// exactly as before: the auto-checkpoint is still there, it is just not reached. (A second
+// connection checkpointing beside the writer did worse: with writes coming all the time it
+// never caught up with the log, which then grew to the auto-checkpoint anyway.) PASSIVE
+// never waits for other processes, so the lock is held for one checkpoint's I/O at most.
+// A dispatch that pushes less than checkpointEvery never starts the goroutine.
 type checkpointer struct {
 	kick chan struct{} // capacity 1: a request while one runs is merged into the next
 	stop chan struct{}
