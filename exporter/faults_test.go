@@ -25,6 +25,30 @@ import (
 // Each fault test stores rows, points the exporter at a misbehaving receiver,
 // shuts down (the final drain) and checks what the buffer still holds.
 
+// drainOnce stores each batch as one row, points a new exporter at url and shuts
+// it down (the final drain); the caller then inspects the buffer and the stats.
+func drainOnce(t *testing.T, url string, batches ...[]sdktrace.ReadOnlySpan) (*buffer.Buffer, *exporter.Exporter) {
+	t.Helper()
+	buf := openBuffer(t)
+	e := newExporter(t, buf)
+	export(t, e, batches...)
+	setDestination(t, e, url, "")
+	shutdown(t, e)
+	return buf, e
+}
+
+// answering is a receiver that answers every request with status, and with a
+// Retry-After header when retryAfter is not empty.
+func answering(t *testing.T, status int, retryAfter string) *receiver {
+	return newReceiver(t, func(w http.ResponseWriter, r *http.Request, body []byte) bool {
+		if retryAfter != "" {
+			w.Header().Set("Retry-After", retryAfter)
+		}
+		w.WriteHeader(status)
+		return true
+	})
+}
+
 func attemptsOf(t *testing.T, buf *buffer.Buffer) []int {
 	var out []int
 	for _, r := range rows(t, buf) {
@@ -46,11 +70,7 @@ func equalInts(a, b []int) bool {
 }
 
 func TestFaultRefusedPort(t *testing.T) {
-	buf := openBuffer(t)
-	e := newExporter(t, buf)
-	export(t, e, spans(1, "a", nil), spans(1, "b", nil), spans(1, "c", nil))
-	setDestination(t, e, "http://"+closedPort(t)+"/v1/traces", "")
-	shutdown(t, e)
+	buf, e := drainOnce(t, "http://"+closedPort(t)+"/v1/traces", spans(1, "a", nil), spans(1, "b", nil), spans(1, "c", nil))
 	// The receiver is down: one request carried the three rows, so one dial
 	// failed and each row has its one attempt.
 	if got := attemptsOf(t, buf); !equalInts(got, []int{1, 1, 1}) {
@@ -147,15 +167,8 @@ func TestFaultSlowBody(t *testing.T) {
 }
 
 func TestFault500KeepsRowsAndTriesEachOnce(t *testing.T) {
-	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, body []byte) bool {
-		w.WriteHeader(http.StatusInternalServerError)
-		return true
-	})
-	buf := openBuffer(t)
-	e := newExporter(t, buf)
-	export(t, e, spans(1, "a", nil), spans(1, "b", nil), spans(1, "c", nil))
-	setDestination(t, e, rc.url(), "")
-	shutdown(t, e)
+	rc := answering(t, http.StatusInternalServerError, "")
+	buf, e := drainOnce(t, rc.url(), spans(1, "a", nil), spans(1, "b", nil), spans(1, "c", nil))
 	// One request carried the three rows; a 500 is the receiver's own failure,
 	// so the rows are not sent again one by one: each has its one attempt.
 	if got := attemptsOf(t, buf); !equalInts(got, []int{1, 1, 1}) {
@@ -170,16 +183,8 @@ func TestFault500KeepsRowsAndTriesEachOnce(t *testing.T) {
 }
 
 func TestFault503RetryAfter(t *testing.T) {
-	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, body []byte) bool {
-		w.Header().Set("Retry-After", "120")
-		w.WriteHeader(http.StatusServiceUnavailable)
-		return true
-	})
-	buf := openBuffer(t)
-	e := newExporter(t, buf)
-	export(t, e, spans(1, "a", nil), spans(1, "b", nil))
-	setDestination(t, e, rc.url(), "")
-	shutdown(t, e)
+	rc := answering(t, http.StatusServiceUnavailable, "120")
+	buf, e := drainOnce(t, rc.url(), spans(1, "a", nil), spans(1, "b", nil))
 	if got := attemptsOf(t, buf); !equalInts(got, []int{1, 1}) {
 		t.Fatalf("attempts per row %v, want [1 1] (one request carried both)", got)
 	}
@@ -245,15 +250,8 @@ func throttledShutdown(t *testing.T, rc *receiver, started bool) {
 }
 
 func TestFault429(t *testing.T) {
-	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, body []byte) bool {
-		w.WriteHeader(http.StatusTooManyRequests)
-		return true
-	})
-	buf := openBuffer(t)
-	e := newExporter(t, buf)
-	export(t, e, spans(1, "a", nil), spans(1, "b", nil))
-	setDestination(t, e, rc.url(), "")
-	shutdown(t, e)
+	rc := answering(t, http.StatusTooManyRequests, "")
+	buf, e := drainOnce(t, rc.url(), spans(1, "a", nil), spans(1, "b", nil))
 	if got := attemptsOf(t, buf); !equalInts(got, []int{1, 1}) {
 		t.Fatalf("attempts per row %v, want [1 1] (one request carried both)", got)
 	}
@@ -275,11 +273,7 @@ func TestFault400PoisonAmongGoodRows(t *testing.T) {
 		}
 		return false
 	})
-	buf := openBuffer(t)
-	e := newExporter(t, buf)
-	export(t, e, spans(1, "good-a", nil), spans(1, "poison", nil), spans(1, "good-b", nil))
-	setDestination(t, e, rc.url(), "")
-	shutdown(t, e)
+	buf, e := drainOnce(t, rc.url(), spans(1, "good-a", nil), spans(1, "poison", nil), spans(1, "good-b", nil))
 	if n := len(rows(t, buf)); n != 0 {
 		t.Fatalf("%d rows left, want 0", n)
 	}
@@ -331,15 +325,8 @@ func TestFault413SplitsAndDelivers(t *testing.T) {
 }
 
 func TestFault413Unsplittable(t *testing.T) {
-	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, body []byte) bool {
-		w.WriteHeader(http.StatusRequestEntityTooLarge)
-		return true
-	})
-	buf := openBuffer(t)
-	e := newExporter(t, buf)
-	export(t, e, spans(2, "big", nil))
-	setDestination(t, e, rc.url(), "")
-	shutdown(t, e)
+	rc := answering(t, http.StatusRequestEntityTooLarge, "")
+	buf, e := drainOnce(t, rc.url(), spans(2, "big", nil))
 	// Two spans: split once, then each single span is dropped.
 	if n := len(rows(t, buf)); n != 0 {
 		t.Fatalf("%d rows left", n)
@@ -361,11 +348,7 @@ func TestFaultRedirectDeletesNothing(t *testing.T) {
 		t.Errorf("redirect followed: %s %s", r.Method, r.URL.Path)
 		return false
 	})
-	buf := openBuffer(t)
-	e := newExporter(t, buf)
-	export(t, e, spans(1, "a", nil), spans(1, "b", nil))
-	setDestination(t, e, rc.url(), "")
-	shutdown(t, e)
+	buf, e := drainOnce(t, rc.url(), spans(1, "a", nil), spans(1, "b", nil))
 	if n := len(rows(t, buf)); n != 2 {
 		t.Fatalf("%d rows left, want 2", n)
 	}
