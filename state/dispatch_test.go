@@ -44,14 +44,8 @@ func read(t *testing.T, path string) snapshot {
 }
 
 func TestCommitKeepsChanges(t *testing.T) {
-	path := filepath.Join(t.TempDir(), ".unit-state.db")
-	seed(t, path, 1)
-	db, err := state.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = dispatch(db, func(ctx context.Context, d *state.Dispatch) error {
+	db, path := openSeeded(t, 1)
+	err := dispatch(db, func(ctx context.Context, d *state.Dispatch) error {
 		if err := d.Set(ctx, "charm", "counter", 2); err != nil {
 			return err
 		}
@@ -67,15 +61,9 @@ func TestCommitKeepsChanges(t *testing.T) {
 }
 
 func TestErrorRollsBack(t *testing.T) {
-	path := filepath.Join(t.TempDir(), ".unit-state.db")
-	seed(t, path, 1)
-	db, err := state.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, path := openSeeded(t, 1)
 	handlerErr := errors.New("handler failed")
-	err = dispatch(db, func(ctx context.Context, d *state.Dispatch) error {
+	err := dispatch(db, func(ctx context.Context, d *state.Dispatch) error {
 		if err := d.Set(ctx, "charm", "counter", 2); err != nil {
 			return err
 		}
@@ -93,13 +81,7 @@ func TestErrorRollsBack(t *testing.T) {
 }
 
 func TestPanicRollsBack(t *testing.T) {
-	path := filepath.Join(t.TempDir(), ".unit-state.db")
-	seed(t, path, 1)
-	db, err := state.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, path := openSeeded(t, 1)
 	func() {
 		defer func() {
 			if recover() == nil {

@@ -3,6 +3,7 @@ package state_test
 import (
 	"context"
 	"database/sql"
+	"path/filepath"
 	"testing"
 
 	"github.com/charmtrace/charmtrace/state"
@@ -21,6 +22,20 @@ func seed(tb testing.TB, path string, n int) {
 	}); err != nil {
 		tb.Fatal(err)
 	}
+}
+
+// openSeeded opens a fresh state file in which charm/counter = n is committed, closed
+// at the end of the test.
+func openSeeded(t *testing.T, n int) (*state.DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), ".unit-state.db")
+	seed(t, path, n)
+	db, err := state.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, path
 }
 
 // dispatch runs fn the way the charm runtime does: one transaction, rolled
