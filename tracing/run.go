@@ -12,7 +12,6 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
@@ -132,12 +131,16 @@ func (d *dispatch) begin(inner func() context.Context) (context.Context, trace.S
 	if tracer == nil {
 		tracer = noop.NewTracerProvider().Tracer(ScopeName)
 	}
-	ctx := context.Background()
-	if parent, ok := remoteParent(d.jc); ok {
-		ctx = trace.ContextWithRemoteSpanContext(ctx, parent)
+	ctx, opts := context.Background(), []trace.SpanStartOption(nil)
+	if d.tp != nil {
+		parent := readParent(d.jc)
+		if line := parent.debugLine(); line != "" {
+			d.debug(line)
+		}
+		ctx, opts = parent.rootOptions(ctx)
 	}
-	ctx, root := tracer.Start(ctx, rootSpanName(d.jc.Event), trace.WithSpanKind(trace.SpanKindServer),
-		trace.WithAttributes(eventAttributes(d.jc)...))
+	ctx, root := tracer.Start(ctx, rootSpanName(d.jc.Event), append(opts, trace.WithSpanKind(trace.SpanKindServer),
+		trace.WithAttributes(eventAttributes(d.jc)...))...)
 	if d.tp != nil {
 		// jhack pairs the trace id with the next "Emitting" line of the unit: both at
 		// DEBUG, in this order.
@@ -210,16 +213,6 @@ func (d *dispatch) toolFailed(ctx context.Context, tool string, err error) {
 	}
 	// The leadership of the unit is not asked here: is-leader could fail the same way.
 	d.sec.AuthzFail(ctx, tool, code, false)
-}
-
-// remoteParent reads the span Juju 4 started for this hook, if it passed one.
-func remoteParent(jc *charmhooks.Context) (trace.SpanContext, bool) {
-	if jc.TraceID == "" || jc.SpanID == "" {
-		return trace.SpanContext{}, false
-	}
-	carrier := propagation.MapCarrier{"traceparent": fmt.Sprintf("00-%s-%s-01", jc.TraceID, jc.SpanID)}
-	sc := trace.SpanContextFromContext(propagation.TraceContext{}.Extract(context.Background(), carrier))
-	return sc, sc.IsValid()
 }
 
 func rootSpanName(e charmhooks.Event) string {
