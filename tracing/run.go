@@ -167,6 +167,7 @@ func (d *dispatch) runCharm(ctx context.Context, root trace.Span, router *charmh
 	defer func() {
 		if v := recover(); v != nil {
 			recordFailure(root, "panic", v)
+			d.markFailed(ctx)
 			d.sec.SysCrashPanic(ctx, v)
 			// The Go runtime would print the value and stack and exit 2; do the same,
 			// after tracing has had its chance to store the trace.
@@ -194,6 +195,7 @@ func (d *dispatch) runCharm(ctx context.Context, root trace.Span, router *charmh
 	}
 	if err != nil {
 		recordFailure(root, "dispatch failed", err)
+		d.markFailed(ctx)
 		d.sec.SysCrash(ctx, innermost(err))
 		fmt.Fprintf(d.cfg.stderr, "charm: %v\n", err)
 		return 1
