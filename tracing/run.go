@@ -182,6 +182,7 @@ func (d *dispatch) runCharm(ctx context.Context, root trace.Span, router *charmh
 	if err == nil {
 		var res charmhooks.Result
 		res, err = router.Dispatch(ctx, d.jc.Event, charmhooks.WithDeferStore(store))
+		recordQueue(root, res)
 		if err == nil && res.Handled && d.buf != nil {
 			if merr := d.buf.MarkObserved(ctx); merr != nil {
 				d.warn(fmt.Sprintf("tracing: cannot raise this dispatch's priority: %v", merr))
@@ -270,7 +271,9 @@ func handlerSpans(tracer trace.Tracer) charmhooks.Middleware {
 					span.End()
 					panic(v)
 				}
-				if err != nil && !errors.Is(err, charmhooks.ErrDefer) {
+				if errors.Is(err, charmhooks.ErrDefer) {
+					markDeferred(span)
+				} else if err != nil {
 					recordFailure(span, "handler failed", err)
 				}
 				span.End()
