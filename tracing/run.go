@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"path/filepath"
 	"runtime/debug"
 	"sync"
@@ -151,14 +150,8 @@ func (d *dispatch) begin(inner func() context.Context) (context.Context, trace.S
 	if d.tp == nil {
 		return ctx, root, d.base
 	}
-	current := func() context.Context {
-		if c := inner(); trace.SpanFromContext(c).SpanContext().IsValid() {
-			return c
-		}
-		return ctx
-	}
 	return ctx, root, charmhooks.NewTracedRunner(d.base, tracer,
-		charmhooks.WithContext(current), charmhooks.WithFailureHook(d.toolFailed))
+		charmhooks.WithContext(currentContext(inner, ctx)), charmhooks.WithFailureHook(d.toolFailed))
 }
 
 // runCharm runs setup and the router, turning an error or a panic into the exit status
@@ -177,7 +170,7 @@ func (d *dispatch) runCharm(ctx context.Context, root trace.Span, router *charmh
 	}()
 	store := &lazyState{path: filepath.Join(d.jc.CharmDir, ".unit-state.db")}
 	c := &Charm{Context: d.jc, Router: router, Tools: tools, state: store,
-		Logger: slog.New(charmhooks.NewLogHandler(d.base, &charmhooks.LogHandlerOptions{Fallback: d.cfg.stderr}))}
+		Logger: d.logger(ctx, router)}
 	err := setup(c)
 	if err == nil {
 		var res charmhooks.Result
