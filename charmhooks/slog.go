@@ -2,6 +2,7 @@ package charmhooks
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -148,10 +149,13 @@ func (c *logCore) appendTraceIDs(b *strings.Builder, ctx context.Context) {
 	if !sc.IsValid() || !sc.IsSampled() {
 		return
 	}
-	b.WriteString(" trace_id=")
-	b.WriteString(sc.TraceID().String())
-	b.WriteString(" span_id=")
-	b.WriteString(sc.SpanID().String())
+	tid, sid := sc.TraceID(), sc.SpanID()
+	var buf [len(" trace_id=") + 32 + len(" span_id=") + 16]byte
+	out := append(buf[:0], " trace_id="...)
+	out = hex.AppendEncode(out, tid[:])
+	out = append(out, " span_id="...)
+	out = hex.AppendEncode(out, sid[:])
+	b.Write(out)
 }
 
 func (c *logCore) writeFallback(level LogLevel, msg string, err error) {
