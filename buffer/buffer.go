@@ -15,14 +15,6 @@ import (
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 )
 
-// Priorities of rows. Higher is sent first and evicted last.
-const (
-	// PriorityDefault marks rows of a dispatch whose event no charm handler observed.
-	PriorityDefault = 10
-	// PriorityObserved marks rows of a dispatch whose event a charm handler observed.
-	PriorityObserved = 50
-)
-
 // MIME types of rows.
 const (
 	// MimeProtobuf is an OTLP TracesData protobuf, the same bytes as an
@@ -39,10 +31,10 @@ type Buffer struct {
 	db       *sql.DB
 	warnings []string
 
-	mu       sync.Mutex // guards the fields below and orders Push against MarkObserved
+	mu       sync.Mutex // guards the fields below and orders Push against MarkObserved/MarkFailed
 	closed   bool
-	observed bool
-	pushed   []int64           // ids this process pushed at PriorityDefault, raised by MarkObserved
+	level    int               // the priority of this process's pushes (priority.go); 0 is PriorityDefault
+	pushed   []int64           // ids this process pushed below PriorityFailed, raised by MarkObserved/MarkFailed
 	pageSize int64             // read once, on first need
 	freed    bool              // rows were removed since the last reclaim
 	settings map[string]string // the settings table, read on first use

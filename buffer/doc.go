@@ -16,7 +16,8 @@
 // # Priorities and the byte cap
 //
 // Rows are pushed at [PriorityDefault]; [Buffer.MarkObserved] raises the rows this
-// process pushed, and every later push, to [PriorityObserved]. The cap is measured on
+// process pushed, and every later push, to [PriorityObserved], and [Buffer.MarkFailed]
+// to [PriorityFailed] (a priority is never lowered). The cap is measured on
 // the file itself (live pages × page size), not estimated from row sizes: before an
 // insert that would pass it, the lowest-priority, oldest rows are evicted, only as many
 // as needed, and counted. A chunk larger than the cap is refused with [ErrTooLarge] and

@@ -32,10 +32,7 @@ func (b *Buffer) Push(ctx context.Context, data []byte, mime string) (int64, err
 		}
 		return 0, fmt.Errorf("%w (%d bytes, cap %d)", ErrTooLarge, len(data), b.opts.maxBytes)
 	}
-	priority := PriorityDefault
-	if b.observed {
-		priority = PriorityObserved
-	}
+	priority := b.pushPriority()
 	if err := b.prepare(ctx); err != nil {
 		return 0, fmt.Errorf("buffer: push: %w", err)
 	}
@@ -54,7 +51,7 @@ func (b *Buffer) Push(ctx context.Context, data []byte, mime string) (int64, err
 	if err != nil {
 		return 0, fmt.Errorf("buffer: push: %w", err)
 	}
-	if priority == PriorityDefault {
+	if priority < PriorityFailed {
 		b.pushed = append(b.pushed, id)
 	}
 	b.wroteLocked(int64(len(data)))
@@ -181,34 +178,4 @@ func countDrop(ctx context.Context, tx *sql.Tx, reason string, n int64) error {
 		`INSERT INTO charmtrace_drops (reason, count) VALUES (?, ?)
 		 ON CONFLICT(reason) DO UPDATE SET count = count + excluded.count`, reason, n)
 	return err
-}
-
-// MarkObserved raises every row this process has pushed to PriorityObserved, and makes
-// every later push from this process use it. Rows already sent or evicted are skipped.
-func (b *Buffer) MarkObserved(ctx context.Context) error {
-	if err := b.lock(); err != nil {
-		return err
-	}
-	defer b.mu.Unlock()
-	if b.observed {
-		return nil
-	}
-	if len(b.pushed) > 0 {
-		err := b.writeTx(ctx, func(tx *sql.Tx) error {
-			return forChunks(b.pushed, func(part []int64) error {
-				_, err := tx.ExecContext(ctx,
-					fmt.Sprintf(`UPDATE tracing SET priority = %d WHERE id IN (%s)`, PriorityObserved, placeholders(len(part))),
-					anys(part)...)
-				return err
-			})
-		})
-		if err != nil {
-			return fmt.Errorf("buffer: mark observed: %w", err)
-		}
-	}
-	// Set under b.mu, which Push also holds: no push can slip in between the UPDATE and
-	// the flag with the old priority.
-	b.observed = true
-	b.pushed = nil
-	return nil
 }

@@ -25,11 +25,17 @@ type Context struct {
 	PrincipalUnit    string // JUJU_PRINCIPAL_UNIT; set for subordinates
 	AvailabilityZone string // JUJU_AVAILABILITY_ZONE
 
-	// TraceID and SpanID are JUJU_TRACE_ID and JUJU_SPAN_ID as Juju 4
-	// passes them, unparsed: the dispatch's root span can take them as its
-	// remote parent.
-	TraceID string
-	SpanID  string
+	// The span Juju 4 started for this hook, as it passes it, unparsed:
+	// TraceParent and TraceState are TRACEPARENT and TRACESTATE (the W3C
+	// pair, OpenTelemetry's convention for environment variables); TraceID,
+	// SpanID and TraceFlags are JUJU_TRACE_ID, JUJU_SPAN_ID and
+	// JUJU_TRACE_FLAGS (decimal, 1 = sampled). The tracing package parses
+	// them: what is malformed is ignored there.
+	TraceParent string
+	TraceState  string
+	TraceID     string
+	SpanID      string
+	TraceFlags  string
 
 	// Event is the event this process was started for.
 	Event Event
@@ -70,6 +76,9 @@ func ReadContext(getenv func(string) string) (*Context, error) {
 		AvailabilityZone: getenv("JUJU_AVAILABILITY_ZONE"),
 		TraceID:          getenv("JUJU_TRACE_ID"),
 		SpanID:           getenv("JUJU_SPAN_ID"),
+		TraceFlags:       getenv("JUJU_TRACE_FLAGS"),
+		TraceParent:      getenv("TRACEPARENT"),
+		TraceState:       getenv("TRACESTATE"),
 	}
 	switch {
 	case c.UnitName == "":

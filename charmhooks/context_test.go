@@ -153,7 +153,8 @@ func TestReadContextFields(t *testing.T) {
 	c, err := ReadContext(with(map[string]string{
 		"JUJU_DISPATCH_PATH": "hooks/install", "JUJU_TRACE_ID": "0af7651916cd43dd8448eb211c80319c",
 		"JUJU_SPAN_ID": "b7ad6b7169203331", "JUJU_MACHINE_ID": "0/lxd/3", "JUJU_AVAILABILITY_ZONE": "zone1",
-		"JUJU_PRINCIPAL_UNIT": "main/0",
+		"JUJU_PRINCIPAL_UNIT": "main/0", "JUJU_TRACE_FLAGS": "1",
+		"TRACEPARENT": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "TRACESTATE": "juju=1",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -163,7 +164,8 @@ func TestReadContextFields(t *testing.T) {
 		ModelUUID: "cdac5656-2423-4388-8f30-41854b4cca7d", CharmDir: "/var/lib/juju/agents/unit-myapp-3/charm",
 		JujuVersion: "3.6.4", DispatchPath: "hooks/install", ContextID: "myapp/3-install-123",
 		MachineID: "0/lxd/3", PrincipalUnit: "main/0", AvailabilityZone: "zone1",
-		TraceID: "0af7651916cd43dd8448eb211c80319c", SpanID: "b7ad6b7169203331",
+		TraceID: "0af7651916cd43dd8448eb211c80319c", SpanID: "b7ad6b7169203331", TraceFlags: "1",
+		TraceParent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", TraceState: "juju=1",
 		Event: Event{Name: "install", Kind: KindLifecycle, HookKind: "install"},
 	}
 	if !reflect.DeepEqual(*c, want) {

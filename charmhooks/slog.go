@@ -2,6 +2,7 @@ package charmhooks
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Juju levels beyond slog's four.
@@ -47,11 +50,24 @@ type LogHandlerOptions struct {
 	// Fallback receives records that cannot go to juju-log (default
 	// os.Stderr, which Juju also copies to the unit's log).
 	Fallback io.Writer
+	// Context gives the context a record is correlated with when the
+	// record's own carries no span (Info rather than InfoContext). The
+	// tracing package passes the running handler's. Nil: the record's only.
+	Context func() context.Context
+	// OmitTraceIDs turns off the trace_id=… span_id=… suffix (see
+	// LogHandler).
+	OmitTraceIDs bool
 }
 
 // LogHandler is a slog.Handler that writes each record with juju-log:
 // "<message> key=value ...", at the Juju level of the record (see
 // JujuLevel). Juju stamps the time and unit itself.
+//
+// While a sampled span is current, the line ends with that span's ids,
+// " trace_id=<32 hex> span_id=<16 hex>": the form Grafana's Loki-to-Tempo
+// derived fields match, so a log line links to its trace. The span is the
+// record's context's (InfoContext), else the one LogHandlerOptions.Context
+// gives. OmitTraceIDs turns this off.
 //
 // It can never recurse into itself: while one record is being written, a
 // record that arrives meanwhile — from another goroutine, or from code the
@@ -66,6 +82,8 @@ type LogHandler struct {
 type logCore struct {
 	tools    *Tools
 	level    slog.Leveler
+	current  func() context.Context // nil: none
+	omitIDs  bool
 	busy     sync.Mutex
 	fallback io.Writer
 	fbMu     sync.Mutex
@@ -82,6 +100,7 @@ func NewLogHandler(r Runner, opts *LogHandlerOptions) *LogHandler {
 		if opts.Fallback != nil {
 			c.fallback = opts.Fallback
 		}
+		c.current, c.omitIDs = opts.Context, opts.OmitTraceIDs
 	}
 	return &LogHandler{core: c}
 }
@@ -92,7 +111,7 @@ func (h *LogHandler) Enabled(_ context.Context, l slog.Level) bool {
 }
 
 // Handle writes one record.
-func (h *LogHandler) Handle(_ context.Context, r slog.Record) error {
+func (h *LogHandler) Handle(ctx context.Context, r slog.Record) error {
 	var b strings.Builder
 	b.WriteString(r.Message)
 	b.WriteString(h.attrs)
@@ -100,6 +119,7 @@ func (h *LogHandler) Handle(_ context.Context, r slog.Record) error {
 		appendAttr(&b, h.prefix, a)
 		return true
 	})
+	h.core.appendTraceIDs(&b, ctx)
 	level := JujuLevel(r.Level)
 	msg := b.String()
 
@@ -113,6 +133,29 @@ func (h *LogHandler) Handle(_ context.Context, r slog.Record) error {
 		c.writeFallback(level, msg, err)
 	}
 	return nil
+}
+
+// appendTraceIDs ends the line with the ids of the current span. Only a
+// sampled span's: an unsampled one never reaches a receiver, and its ids
+// would link to nothing.
+func (c *logCore) appendTraceIDs(b *strings.Builder, ctx context.Context) {
+	if c.omitIDs {
+		return
+	}
+	sc := trace.SpanContextFromContext(ctx)
+	if !sc.IsValid() && c.current != nil {
+		sc = trace.SpanContextFromContext(c.current())
+	}
+	if !sc.IsValid() || !sc.IsSampled() {
+		return
+	}
+	tid, sid := sc.TraceID(), sc.SpanID()
+	var buf [len(" trace_id=") + 32 + len(" span_id=") + 16]byte
+	out := append(buf[:0], " trace_id="...)
+	out = hex.AppendEncode(out, tid[:])
+	out = append(out, " span_id="...)
+	out = hex.AppendEncode(out, sid[:])
+	b.Write(out)
 }
 
 func (c *logCore) writeFallback(level LogLevel, msg string, err error) {

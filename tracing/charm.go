@@ -10,7 +10,8 @@ import (
 
 // Charm is what a charm's setup function receives: where to register its handlers and
 // the tools to act with. Hook-tool calls through Tools are traced; Logger writes to the
-// unit's log (juju debug-log) and is never traced.
+// unit's log (juju debug-log) and is never traced, but each line it writes while a span
+// is current ends with that span's trace_id=… span_id=… (see WithoutLogTraceIDs).
 type Charm struct {
 	Context *charmhooks.Context
 	Router  *charmhooks.Router

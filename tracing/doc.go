@@ -14,11 +14,13 @@
 // Main reads the Juju context, opens the trace buffer ($JUJU_CHARM_DIR/.tracing-data.db),
 // installs a tracer provider whose resource carries the same attributes as ops[tracing]
 // (service.name = application, service.namespace = model UUID, juju_unit, …) as the
-// global provider, and starts the dispatch's root span — a child of Juju's own span when
-// Juju 4 passes JUJU_TRACE_ID and JUJU_SPAN_ID. It logs the trace id for jhack, follows
-// the tracing and certificate_transfer relations to a destination, and runs the charm:
-// every handler call is a span, every hook-tool call a child span that records names and
-// keys, never values. Charm code makes its own spans with otel.Tracer(...) from the ctx
+// global provider, and starts the dispatch's root span. When Juju 4 passes its hook span
+// (TRACEPARENT/TRACESTATE, else JUJU_TRACE_ID/JUJU_SPAN_ID/JUJU_TRACE_FLAGS), the root is
+// its child if Juju sampled it, and otherwise the root of a trace of its own with a link
+// to it, so the charm's trace never depends on Juju's sampling. It logs the trace id for
+// jhack, follows the tracing and certificate_transfer relations to a destination, and
+// runs the charm: every handler call is a span, every hook-tool call a child span that
+// records names and keys, never values. Charm code makes its own spans with otel.Tracer(...) from the ctx
 // its handler receives. An error or panic is recorded on the root span (type only, never
 // the message) and as a sys_crash security event, and the exit status is the charm's own.
 //
@@ -26,7 +28,12 @@
 // oldest-first to the receiver the relations name, in the background and at the end of
 // the dispatch within one budget (WithBudget, default 5 s). A dispatch whose event had a
 // charm handler raises its rows to the observed priority, so they outlive unobserved
-// ones when the buffer is full.
+// ones when the buffer is full; a dispatch that failed (an error or a panic) raises them
+// to the failed priority, above both.
+//
+// Charm.Logger writes to juju-log; while a span is current each line ends with
+// "trace_id=<32 hex> span_id=<16 hex>", which Grafana's Loki-to-Tempo derived fields
+// match (WithoutLogTraceIDs turns it off).
 //
 // # Relations (requirer side)
 //

@@ -37,8 +37,9 @@ type config struct {
 	processors      []sdktrace.SpanProcessor
 	seam            *runnerSeam // Wrap only
 	// wrapExporter lets tests put a faulty exporter in the pipeline.
-	wrapExporter func(sdktrace.SpanExporter) sdktrace.SpanExporter
-	stderr       io.Writer
+	wrapExporter  func(sdktrace.SpanExporter) sdktrace.SpanExporter
+	stderr        io.Writer
+	noLogTraceIDs bool // WithoutLogTraceIDs (logs.go)
 }
 
 func newConfig(opts []Option) *config {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"path/filepath"
 	"runtime/debug"
 	"sync"
@@ -12,7 +11,6 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
@@ -132,12 +130,16 @@ func (d *dispatch) begin(inner func() context.Context) (context.Context, trace.S
 	if tracer == nil {
 		tracer = noop.NewTracerProvider().Tracer(ScopeName)
 	}
-	ctx := context.Background()
-	if parent, ok := remoteParent(d.jc); ok {
-		ctx = trace.ContextWithRemoteSpanContext(ctx, parent)
+	ctx, opts := context.Background(), []trace.SpanStartOption(nil)
+	if d.tp != nil {
+		parent := readParent(d.jc)
+		if line := parent.debugLine(); line != "" {
+			d.debug(line)
+		}
+		ctx, opts = parent.rootOptions(ctx)
 	}
-	ctx, root := tracer.Start(ctx, rootSpanName(d.jc.Event), trace.WithSpanKind(trace.SpanKindServer),
-		trace.WithAttributes(eventAttributes(d.jc)...))
+	ctx, root := tracer.Start(ctx, rootSpanName(d.jc.Event), append(opts, trace.WithSpanKind(trace.SpanKindServer),
+		trace.WithAttributes(eventAttributes(d.jc)...))...)
 	if d.tp != nil {
 		// jhack pairs the trace id with the next "Emitting" line of the unit: both at
 		// DEBUG, in this order.
@@ -148,14 +150,8 @@ func (d *dispatch) begin(inner func() context.Context) (context.Context, trace.S
 	if d.tp == nil {
 		return ctx, root, d.base
 	}
-	current := func() context.Context {
-		if c := inner(); trace.SpanFromContext(c).SpanContext().IsValid() {
-			return c
-		}
-		return ctx
-	}
 	return ctx, root, charmhooks.NewTracedRunner(d.base, tracer,
-		charmhooks.WithContext(current), charmhooks.WithFailureHook(d.toolFailed))
+		charmhooks.WithContext(currentContext(inner, ctx)), charmhooks.WithFailureHook(d.toolFailed))
 }
 
 // runCharm runs setup and the router, turning an error or a panic into the exit status
@@ -164,6 +160,7 @@ func (d *dispatch) runCharm(ctx context.Context, root trace.Span, router *charmh
 	defer func() {
 		if v := recover(); v != nil {
 			recordFailure(root, "panic", v)
+			d.markFailed(ctx)
 			d.sec.SysCrashPanic(ctx, v)
 			// The Go runtime would print the value and stack and exit 2; do the same,
 			// after tracing has had its chance to store the trace.
@@ -173,11 +170,12 @@ func (d *dispatch) runCharm(ctx context.Context, root trace.Span, router *charmh
 	}()
 	store := &lazyState{path: filepath.Join(d.jc.CharmDir, ".unit-state.db")}
 	c := &Charm{Context: d.jc, Router: router, Tools: tools, state: store,
-		Logger: slog.New(charmhooks.NewLogHandler(d.base, &charmhooks.LogHandlerOptions{Fallback: d.cfg.stderr}))}
+		Logger: d.logger(ctx, router)}
 	err := setup(c)
 	if err == nil {
 		var res charmhooks.Result
 		res, err = router.Dispatch(ctx, d.jc.Event, charmhooks.WithDeferStore(store))
+		recordQueue(root, res)
 		if err == nil && res.Handled && d.buf != nil {
 			if merr := d.buf.MarkObserved(ctx); merr != nil {
 				d.warn(fmt.Sprintf("tracing: cannot raise this dispatch's priority: %v", merr))
@@ -191,6 +189,7 @@ func (d *dispatch) runCharm(ctx context.Context, root trace.Span, router *charmh
 	}
 	if err != nil {
 		recordFailure(root, "dispatch failed", err)
+		d.markFailed(ctx)
 		d.sec.SysCrash(ctx, innermost(err))
 		fmt.Fprintf(d.cfg.stderr, "charm: %v\n", err)
 		return 1
@@ -210,16 +209,6 @@ func (d *dispatch) toolFailed(ctx context.Context, tool string, err error) {
 	}
 	// The leadership of the unit is not asked here: is-leader could fail the same way.
 	d.sec.AuthzFail(ctx, tool, code, false)
-}
-
-// remoteParent reads the span Juju 4 started for this hook, if it passed one.
-func remoteParent(jc *charmhooks.Context) (trace.SpanContext, bool) {
-	if jc.TraceID == "" || jc.SpanID == "" {
-		return trace.SpanContext{}, false
-	}
-	carrier := propagation.MapCarrier{"traceparent": fmt.Sprintf("00-%s-%s-01", jc.TraceID, jc.SpanID)}
-	sc := trace.SpanContextFromContext(propagation.TraceContext{}.Extract(context.Background(), carrier))
-	return sc, sc.IsValid()
 }
 
 func rootSpanName(e charmhooks.Event) string {
@@ -275,7 +264,9 @@ func handlerSpans(tracer trace.Tracer) charmhooks.Middleware {
 					span.End()
 					panic(v)
 				}
-				if err != nil && !errors.Is(err, charmhooks.ErrDefer) {
+				if errors.Is(err, charmhooks.ErrDefer) {
+					markDeferred(span)
+				} else if err != nil {
 					recordFailure(span, "handler failed", err)
 				}
 				span.End()

@@ -245,16 +245,6 @@ func TestUnhandledEventStaysAtDefaultPriority(t *testing.T) {
 	}
 }
 
-func TestRemoteParentFromJuju(t *testing.T) {
-	u := newUnit(t)
-	const tid, sid = "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"
-	u.dispatch("install", map[string]string{"JUJU_TRACE_ID": tid, "JUJU_SPAN_ID": sid}, func(c *Charm) error { return nil })
-	root := spanNamed(t, u.rec.Ended(), "install")
-	if root.SpanContext().TraceID().String() != tid || root.Parent().SpanID().String() != sid || !root.Parent().IsRemote() {
-		t.Fatalf("root parent = %v", root.Parent())
-	}
-}
-
 type secretError struct{ msg string }
 
 func (e secretError) Error() string { return e.msg }

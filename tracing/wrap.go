@@ -74,6 +74,7 @@ func Wrap(fn func() error, opts ...Option) func() error {
 				if v := recover(); v != nil {
 					panicked = v
 					recordFailure(root, "panic", v)
+					d.markFailed(ctx)
 					d.sec.SysCrashPanic(ctx, v)
 					fmt.Fprintf(cfg.stderr, "panic: %v\n\n%s", v, debug.Stack())
 				}
@@ -82,6 +83,7 @@ func Wrap(fn func() error, opts ...Option) func() error {
 		}()
 		if err != nil {
 			recordFailure(root, "dispatch failed", err)
+			d.markFailed(ctx)
 			d.sec.SysCrash(ctx, innermost(err))
 		}
 		root.End()

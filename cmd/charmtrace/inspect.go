@@ -206,6 +206,8 @@ const timeLayout = "2006-01-02 15:04:05.000 UTC"
 
 func priorityLabel(p int) string {
 	switch p {
+	case buffer.PriorityFailed:
+		return " (failed dispatches)"
 	case buffer.PriorityObserved:
 		return " (observed dispatches)"
 	case buffer.PriorityDefault:
