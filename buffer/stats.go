@@ -18,11 +18,11 @@ type PriorityStats struct {
 
 // Stats describes what a buffer holds.
 type Stats struct {
-	Priorities     []PriorityStats // highest priority first
-	Rows, Bytes    int64           // payload bytes, all priorities
-	Oldest, Newest time.Time       // zero when unknown (no rows, or only rows written by ops)
-	FileBytes      int64           // the database file plus its WAL, on disk
-	MaxBytes       int64           // the cap this Buffer enforces
+	Priorities     []PriorityStats  // highest priority first
+	Rows, Bytes    int64            // payload bytes, all priorities
+	Oldest, Newest time.Time        // zero when unknown (no rows, or only rows written by ops)
+	FileBytes      int64            // the database file plus its WAL, on disk
+	MaxBytes       int64            // the cap this Buffer enforces
 	Drops          map[string]int64 // rows removed unsent, by reason (DropEvicted, ...)
 	// Counts are the senders' own persistent counters (see AddCount), by name.
 	Counts map[string]int64
