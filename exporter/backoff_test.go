@@ -66,14 +66,14 @@ func TestBackoffSettingRoundTripAndGarbage(t *testing.T) {
 	if err := storeBackoff(ctx, buf, want); err != nil {
 		t.Fatal(err)
 	}
-	got, err := loadBackoff(ctx, buf)
+	got, err := loadBackoff(ctx, buf, newConfig(nil), time.Now())
 	if err != nil || !got.equal(want) {
 		t.Fatalf("got %+v, %v; want %+v", got, err, want)
 	}
 	if err := buf.SetSetting(ctx, backoffKey, "{not json"); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := loadBackoff(ctx, buf); err != nil || !got.equal(backoff{}) {
+	if got, err := loadBackoff(ctx, buf, newConfig(nil), time.Now()); err != nil || !got.equal(backoff{}) {
 		t.Fatalf("garbage read as %+v, %v", got, err)
 	}
 }
