@@ -54,7 +54,7 @@ func (d *dispatch) reportDelivery() {
 		d.info(fmt.Sprintf("tracing: traces are delivered to %s again", st.Destination))
 	case st.Failure != prev.Failure || st.Destination != prev.Host ||
 		now.Sub(prev.Warned) >= rewarnAfter || prev.Warned.After(now): // (a clock that was ahead)
-		d.warn(fmt.Sprintf("tracing: traces could not be delivered to %s: %s; they stay in the buffer and are sent by a later dispatch (this warning repeats at most hourly while it persists)",
+		d.warn(fmt.Sprintf("tracing: cannot deliver traces to %s: %s; what was not sent stays buffered (said again at most hourly while this lasts)",
 			st.Destination, st.Failure))
 		next = deliveryState{Failure: st.Failure, Host: st.Destination, Warned: now}
 	default:

@@ -51,9 +51,10 @@ func (d *dispatch) start() {
 		parsed <- metadataResult{m, err}
 	}()
 	// Every wait for a lock another process holds on the buffer (a sqlite3 shell, a juju
-	// exec) ends with the budget: SQLite's busy wait does not watch a context, and a busy
-	// timeout per write would add up across the dispatch's writes.
-	bufOpts := append([]buffer.Option{buffer.WithDeadline(d.started.Add(d.cfg.budget))}, d.cfg.bufferOpts...)
+	// exec) ends where the network work ends, closeReserve before the budget: SQLite's
+	// busy wait does not watch a context, and a busy timeout per write would add up
+	// across the dispatch's writes.
+	bufOpts := append([]buffer.Option{buffer.WithDeadline(d.started.Add(d.cfg.budget - closeReserve))}, d.cfg.bufferOpts...)
 	buf, err := buffer.Open(filepath.Join(d.jc.CharmDir, BufferFile), bufOpts...)
 	mr := <-parsed
 	meta, merr := mr.meta, mr.err

@@ -2,12 +2,12 @@ package otlpreceiver
 
 import (
 	"bytes"
-	"io"
 	"compress/gzip"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
