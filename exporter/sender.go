@@ -133,6 +133,9 @@ const maxRequestBytes = 1 << 20
 func (s *Sender) drain(ctx context.Context, buf *buffer.Buffer, h *drainHooks) (Report, error) {
 	rep := Report{Dropped: map[string]int{}}
 	seen := map[int64]bool{}
+	if ctx.Err() != nil {
+		return rep, nil // out of time before it began: everything waits
+	}
 	if !s.keep {
 		s.lease = newDrainLease(s.timeout)
 		defer func() {
@@ -141,6 +144,16 @@ func (s *Sender) drain(ctx context.Context, buf *buffer.Buffer, h *drainHooks) (
 			cancel()
 			s.lease = nil
 		}()
+		// The lease is taken before any row to send is read: a row read before
+		// would be posted even if the holder delivered and deleted it meanwhile.
+		// A buffer with nothing to send costs no write.
+		if pending, err := hasPending(ctx, buf); err != nil || !pending {
+			return rep, err
+		}
+		if ok, err := s.lease.hold(ctx, buf); err != nil || !ok {
+			rep.Busy = err == nil
+			return rep, err
+		}
 	}
 	var batch []buffer.Row
 	var batchBytes int
@@ -419,4 +432,15 @@ func contentType(mime string) string {
 func (r Report) clone() Report {
 	r.Dropped = maps.Clone(r.Dropped)
 	return r
+}
+
+// hasPending reports whether buf holds any row, well-formed or not.
+func hasPending(ctx context.Context, buf *buffer.Buffer) (bool, error) {
+	for _, err := range buf.Pending(ctx) {
+		if err != nil && !errors.Is(err, buffer.ErrMalformedRow) {
+			return false, err
+		}
+		return true, nil
+	}
+	return false, nil
 }
