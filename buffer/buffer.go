@@ -114,7 +114,7 @@ func (b *Buffer) dsn(extra string) string {
 	u := url.URL{Scheme: "file", Path: b.path}
 	return u.String() + fmt.Sprintf(
 		"?_pragma=busy_timeout(%d)&_pragma=synchronous(%s)&_pragma=journal_size_limit(%d)&_pragma=wal_autocheckpoint(%d)&_pragma=secure_delete(ON)&_txlock=immediate%s",
-		b.opts.busyTimeout.Milliseconds(), sync, journalSizeLimit, walPages(b.opts.maxBytes), extra)
+		b.lockWait(context.Background()).Milliseconds(), sync, journalSizeLimit, walPages(b.opts.maxBytes), extra)
 }
 
 // secure_delete(ON) overwrites the content of removed rows with zeros, so a sent or
@@ -256,6 +256,9 @@ func (b *Buffer) writeTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if b.opts.readOnly {
 		return errors.New("buffer: opened read-only")
 	}
+	if err := b.boundLockWait(ctx); err != nil {
+		return err
+	}
 	tx, err := b.db.BeginTx(ctx, nil)
 	if err != nil {
 		return classify(err)
@@ -265,4 +268,26 @@ func (b *Buffer) writeTx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return classify(err)
 	}
 	return classify(tx.Commit())
+}
+
+// lockWait is how long the next statement may wait for another process's lock: the busy
+// timeout, cut short by ctx's deadline and the buffer's own (WithDeadline); 0 once either
+// has passed, so that a locked file fails the write at once instead of adding a wait.
+func (b *Buffer) lockWait(ctx context.Context) time.Duration {
+	d := b.opts.busyTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		d = min(d, time.Until(dl))
+	}
+	if !b.opts.deadline.IsZero() {
+		d = min(d, time.Until(b.opts.deadline))
+	}
+	return max(d, 0)
+}
+
+// boundLockWait sets the connection's busy timeout to lockWait before a write. SQLite's
+// busy handler sleeps inside the C call and never looks at a context, so the bound has
+// to be handed to SQLite itself; setting it is a few microseconds, no I/O.
+func (b *Buffer) boundLockWait(ctx context.Context) error {
+	_, err := b.db.ExecContext(ctx, fmt.Sprintf(`PRAGMA busy_timeout=%d`, b.lockWait(ctx).Milliseconds()))
+	return classify(err)
 }

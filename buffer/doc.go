@@ -10,8 +10,11 @@
 // The schema is the one ops[tracing] writes — table tracing(id, priority, data, mime) and
 // settings(key, value) — so a buffer left behind by a Python charm on upgrade-charm is
 // adopted in place: its application/json rows stay and are sent with their own type.
-// charmtrace adds two columns with defaults (created, attempts) and one table of its own
-// (charmtrace_drops); ops' INSERTs name their columns, so an adopted file still works for ops.
+// charmtrace adds two columns with defaults (created, attempts), makes the id AUTOINCREMENT
+// (so that an id deleted is never handed out again and a sender's Remove, Drop or Split
+// can only hit the row it read; an adopted file is rebuilt once for this) and adds two
+// tables of its own (charmtrace_drops, charmtrace_counts); ops' INSERTs name their columns
+// and no id, so an adopted file still works for ops.
 //
 // # Priorities and the byte cap
 //
@@ -42,7 +45,16 @@
 // A Buffer is safe for concurrent use by goroutines; it holds one SQLite connection. Several
 // processes may open the same file at once (a hook and a juju exec can overlap): writes are
 // BEGIN IMMEDIATE transactions and wait for the lock at most the busy timeout (default 3 s),
-// then fail with an error instead of hanging. Nothing is retried blindly.
+// then fail with an error instead of hanging. Nothing is retried blindly. [WithDeadline]
+// and a context's deadline cut every wait short: SQLite's busy wait does not watch a
+// context, so the bound is handed to SQLite before each write. [Buffer.TakeLease] lets one
+// process at a time do what two must not do at once (drain).
+//
+// # Malformed rows
+//
+// Without STRICT tables SQLite stores whatever a writer gives it. A row whose columns hold
+// the wrong types (a crafted or edited file) is yielded by Pending as [ErrMalformedRow],
+// counted apart in Stats, and never blocks the rows around it.
 //
 // # Damaged files
 //

@@ -2,6 +2,7 @@ package buffer
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"modernc.org/sqlite"
@@ -89,3 +90,22 @@ func isDamaged(err error) bool {
 	}
 	return false
 }
+
+// ErrMalformedRow is matched (errors.Is) by the error Pending yields for a row whose
+// columns do not hold what the schema says (a crafted or hand-edited file: a text
+// priority, a NULL mime, created = 'yesterday'). Such a row is never sent; Pending goes on
+// with the others after yielding it, and a writable Buffer can Drop it.
+var ErrMalformedRow = errors.New("buffer: malformed row")
+
+// MalformedRowError names the row and the first column whose stored type is wrong.
+type MalformedRowError struct {
+	ID     int64
+	Column string
+	Type   string // the SQLite type found there: "null", "text", "real", ...
+}
+
+func (e *MalformedRowError) Error() string {
+	return fmt.Sprintf("buffer: row %d is malformed: column %s holds %s", e.ID, e.Column, e.Type)
+}
+
+func (e *MalformedRowError) Is(target error) bool { return target == ErrMalformedRow }

@@ -19,6 +19,7 @@ type options struct {
 	busyTimeout time.Duration
 	syncFull    bool
 	readOnly    bool
+	deadline    time.Time
 }
 
 // Option configures Open.
@@ -30,6 +31,12 @@ func WithMaxBytes(n int64) Option { return func(o *options) { o.maxBytes = n } }
 // WithBusyTimeout sets how long a write waits for a lock held by another connection
 // before it fails (default DefaultBusyTimeout).
 func WithBusyTimeout(d time.Duration) Option { return func(o *options) { o.busyTimeout = d } }
+
+// WithDeadline ends every wait for another process's lock at t, whatever is left of the
+// busy timeout, and makes writes fail at once with ErrBusy on a locked file after t. A
+// program with one time budget (a charm's dispatch) passes its end here: SQLite's busy
+// wait does not watch a context, and per-write timeouts would add up.
+func WithDeadline(t time.Time) Option { return func(o *options) { o.deadline = t } }
 
 // WithSyncFull makes every commit sync the WAL (synchronous=FULL), so acknowledged pushes
 // also survive power loss. The default, NORMAL, survives process crashes only.

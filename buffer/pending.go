@@ -26,8 +26,24 @@ const pendingPage = 256
 // yielded at most once per call, so a sender that keeps a failing row spends at most one
 // attempt on it per drain and newer rows still get their turn. No query is open while the
 // caller's loop body runs, so the body may Remove, Drop, RecordAttempt or Split.
+//
+// A row whose columns hold the wrong types is yielded first, as a *MalformedRowError
+// (ErrMalformedRow) with only Row.ID set; iteration goes on after it if the caller's loop
+// does. Any other error ends the iteration.
 func (b *Buffer) Pending(ctx context.Context) iter.Seq2[Row, error] {
 	return func(yield func(Row, error) bool) {
+		bad, err := b.malformed(ctx)
+		if err != nil {
+			yield(Row{}, err)
+			return
+		}
+		reported := make(map[int64]bool, len(bad))
+		for _, e := range bad {
+			reported[e.ID] = true
+			if !yield(Row{ID: e.ID}, e) {
+				return
+			}
+		}
 		priorities, err := b.priorities(ctx)
 		if err != nil {
 			yield(Row{}, err)
@@ -43,6 +59,15 @@ func (b *Buffer) Pending(ctx context.Context) iter.Seq2[Row, error] {
 				}
 				for _, id := range ids {
 					row, ok, err := b.row(ctx, id)
+					if errors.Is(err, ErrMalformedRow) {
+						if reported[id] {
+							continue
+						}
+						if !yield(Row{ID: id}, err) {
+							return
+						}
+						continue
+					}
 					if err != nil {
 						yield(Row{}, err)
 						return
@@ -63,11 +88,73 @@ func (b *Buffer) Pending(ctx context.Context) iter.Seq2[Row, error] {
 	}
 }
 
+// maxMalformed bounds the malformed rows one Pending call reports: a drain drops them
+// as it goes, so the next call reports the next ones.
+const maxMalformed = 1000
+
+// wellFormed is true of a row whose columns hold the types the schema declares. SQLite
+// without STRICT tables stores whatever a writer gives it, and a row Scan cannot read
+// would otherwise stop every drain and every CLI command at that row. typeof() reads
+// the record header only, not a blob's overflow pages.
+func (b *Buffer) wellFormed() string {
+	w := `typeof(priority) = 'integer' AND typeof(data) IN ('blob', 'text') AND typeof(mime) = 'text'`
+	if b.extraCols == ownCols {
+		w += ` AND typeof(created) = 'integer' AND typeof(attempts) = 'integer'`
+	}
+	return w
+}
+
+// malformed lists the rows that are not wellFormed, with the first bad column of each.
+func (b *Buffer) malformed(ctx context.Context) ([]*MalformedRowError, error) {
+	if b.isClosed() {
+		return nil, ErrClosed
+	}
+	extra := `'integer', 'integer'`
+	if b.extraCols == ownCols {
+		extra = `typeof(created), typeof(attempts)`
+	}
+	rows, err := b.db.QueryContext(ctx, `SELECT id, typeof(priority), typeof(data), typeof(mime), `+extra+
+		` FROM tracing WHERE NOT (`+b.wellFormed()+`) ORDER BY id LIMIT ?`, maxMalformed)
+	if err != nil {
+		return nil, fmt.Errorf("buffer: pending: %w", classify(err))
+	}
+	defer rows.Close()
+	var out []*MalformedRowError
+	for rows.Next() {
+		var id int64
+		var types [5]string
+		if err := rows.Scan(&id, &types[0], &types[1], &types[2], &types[3], &types[4]); err != nil {
+			return nil, fmt.Errorf("buffer: pending: %w", err)
+		}
+		out = append(out, malformedError(id, types))
+	}
+	return out, rows.Err()
+}
+
+// malformedError names the first column of types (priority, data, mime, created,
+// attempts) that is not of its declared type.
+func malformedError(id int64, types [5]string) *MalformedRowError {
+	cols := [5]string{"priority", "data", "mime", "created", "attempts"}
+	for i, t := range types {
+		ok := t == "integer"
+		switch i {
+		case 1:
+			ok = t == "blob" || t == "text"
+		case 2:
+			ok = t == "text"
+		}
+		if !ok {
+			return &MalformedRowError{ID: id, Column: cols[i], Type: t}
+		}
+	}
+	return &MalformedRowError{ID: id, Column: "?", Type: "?"}
+}
+
 func (b *Buffer) priorities(ctx context.Context) ([]int, error) {
 	if b.isClosed() {
 		return nil, ErrClosed
 	}
-	rows, err := b.db.QueryContext(ctx, `SELECT DISTINCT priority FROM tracing ORDER BY priority DESC`)
+	rows, err := b.db.QueryContext(ctx, `SELECT DISTINCT priority FROM tracing WHERE typeof(priority) = 'integer' ORDER BY priority DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("buffer: pending: %w", classify(err))
 	}
@@ -108,20 +195,47 @@ func (b *Buffer) row(ctx context.Context, id int64) (Row, bool, error) {
 	if b.isClosed() {
 		return Row{}, false, ErrClosed
 	}
-	var r Row
-	var created int64
+	// Scanned as whatever SQLite holds, then checked: a row edited between the
+	// malformed scan and this read must not fail the whole iteration.
+	var vals [5]any
 	err := b.db.QueryRowContext(ctx,
-		`SELECT id, priority, mime, data, `+b.extraCols+` FROM tracing WHERE id = ?`, id).
-		Scan(&r.ID, &r.Priority, &r.Mime, &r.Data, &created, &r.Attempts)
+		`SELECT priority, data, mime, `+b.extraCols+` FROM tracing WHERE id = ?`, id).
+		Scan(&vals[0], &vals[1], &vals[2], &vals[3], &vals[4])
 	if errors.Is(err, sql.ErrNoRows) {
 		return Row{}, false, nil
 	}
 	if err != nil {
 		return Row{}, false, fmt.Errorf("buffer: read row %d: %w", id, classify(err))
 	}
-	if created > 0 {
+	r := Row{ID: id}
+	var types [5]string
+	for i, v := range vals {
+		switch v := v.(type) {
+		case int64:
+			types[i] = "integer"
+		case []byte:
+			types[i] = "blob"
+		case string:
+			types[i] = "text"
+			if i == 1 {
+				vals[i] = []byte(v)
+			}
+		case float64:
+			types[i] = "real"
+		default:
+			types[i] = "null"
+		}
+	}
+	if e := malformedError(id, types); e.Column != "?" {
+		return Row{}, false, e
+	}
+	r.Priority = int(vals[0].(int64))
+	r.Data = vals[1].([]byte)
+	r.Mime = vals[2].(string)
+	if created := vals[3].(int64); created > 0 {
 		r.Created = time.UnixMilli(created)
 	}
+	r.Attempts = int(vals[4].(int64))
 	return r, true, nil
 }
 
@@ -272,7 +386,13 @@ func (b *Buffer) reclaimLocked(ctx context.Context) error {
 	if free*ps < reclaimThreshold {
 		return nil
 	}
+	if err := b.boundLockWait(ctx); err != nil {
+		return err
+	}
 	if _, err := b.db.ExecContext(ctx, `PRAGMA incremental_vacuum`); err != nil {
+		if errors.Is(classify(err), ErrBusy) {
+			return nil // another process holds the file: the next close reclaims
+		}
 		return fmt.Errorf("buffer: reclaim free pages: %w", classify(err))
 	}
 	b.freed = false

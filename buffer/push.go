@@ -12,6 +12,9 @@ import (
 const (
 	DropTooLarge = "too_large" // a chunk larger than the cap, refused
 	DropEvicted  = "evicted"   // removed to keep the cap
+	// DropMalformed counts rows whose columns held the wrong types (a crafted or
+	// hand-edited file), dropped by a drain or by the schema upgrade.
+	DropMalformed = "malformed"
 )
 
 // Push stores one chunk at the current priority of this process and returns its row id.
@@ -82,7 +85,7 @@ func (b *Buffer) makeRoom(ctx context.Context, tx *sql.Tx, n int64) error {
 	}
 	// Walk the (priority, id) index from the cheapest rows up; length(data) is read from
 	// the record header, not from the blob's overflow pages.
-	rows, err := tx.QueryContext(ctx, `SELECT id, length(data) FROM tracing ORDER BY priority ASC, id ASC`)
+	rows, err := tx.QueryContext(ctx, `SELECT id, coalesce(length(data), 0) FROM tracing ORDER BY priority ASC, id ASC`)
 	if err != nil {
 		return err
 	}

@@ -4,11 +4,27 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 )
 
 // schemaVersion is stored in PRAGMA user_version once charmtrace has set a file up. Python
-// ops never sets user_version, so 0 means "new file or written by ops".
-const schemaVersion = 1
+// ops never sets user_version, so 0 means "new file or written by ops". Version 2 made row
+// ids AUTOINCREMENT (see rebuildTracing); version 1 files are upgraded in place.
+const schemaVersion = 2
+
+// tracingDDL is the tracing table of schema version 2. AUTOINCREMENT is what makes a row id
+// name one row for the life of the file: with a plain INTEGER PRIMARY KEY, SQLite hands the
+// largest id out again once that row is deleted, and a drain that posted "row 7" would, on
+// the receiver's 200, delete whichever row carries 7 by then — possibly one stored after the
+// request left and never sent. Python ops' INSERT names its columns and never an id, so it
+// works unchanged on this table.
+const tracingDDL = `CREATE TABLE tracing (
+				id INTEGER PRIMARY KEY AUTOINCREMENT,
+				priority INTEGER NOT NULL,
+				data BLOB NOT NULL,
+				mime TEXT NOT NULL,
+				created INTEGER NOT NULL DEFAULT 0,
+				attempts INTEGER NOT NULL DEFAULT 0)`
 
 // ensureSchema creates or adopts the schema. The fast path, taken on every dispatch after
 // the first, is a single read of user_version.
@@ -22,6 +38,10 @@ func (b *Buffer) ensureSchema(ctx context.Context) error {
 	}
 	if v > schemaVersion {
 		return fmt.Errorf("buffer: %s has schema version %d, newer than this charmtrace understands (%d)", b.path, v, schemaVersion)
+	}
+	// VACUUM and the journal mode change below wait for locks too.
+	if err := b.boundLockWait(ctx); err != nil {
+		return err
 	}
 	// auto_vacuum can only be chosen before the first table exists (or by a VACUUM), and
 	// journal_mode cannot change inside a transaction: both happen here, outside it.
@@ -57,16 +77,11 @@ func (b *Buffer) ensureSchema(ctx context.Context) error {
 			return nil
 		}
 		stmts := []string{
-			`CREATE TABLE IF NOT EXISTS tracing (
-				id INTEGER PRIMARY KEY,
-				priority INTEGER NOT NULL,
-				data BLOB NOT NULL,
-				mime TEXT NOT NULL,
-				created INTEGER NOT NULL DEFAULT 0,
-				attempts INTEGER NOT NULL DEFAULT 0)`,
+			strings.Replace(tracingDDL, "CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1),
 			`CREATE INDEX IF NOT EXISTS tracing_priority_id ON tracing (priority, id)`,
 			`CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
 			`CREATE TABLE IF NOT EXISTS charmtrace_drops (reason TEXT PRIMARY KEY, count INTEGER NOT NULL)`,
+			`CREATE TABLE IF NOT EXISTS charmtrace_counts (name TEXT PRIMARY KEY, count INTEGER NOT NULL)`,
 		}
 		for _, s := range stmts {
 			if _, err := tx.ExecContext(ctx, s); err != nil {
@@ -86,9 +101,58 @@ func (b *Buffer) ensureSchema(ctx context.Context) error {
 				}
 			}
 		}
+		if err := rebuildTracing(ctx, tx); err != nil {
+			return err
+		}
 		_, err = tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version=%d`, schemaVersion))
 		return err
 	})
+}
+
+// rebuildTracing gives a tracing table made without AUTOINCREMENT (by ops, or by
+// charmtrace before schema version 2) the DDL of tracingDDL. SQLite cannot add
+// AUTOINCREMENT to a table, so the rows are copied into a new one, ids kept, once per
+// file. A row that breaks a NOT NULL column (possible only in a crafted file) cannot be
+// copied and could never be sent: it is counted under DropMalformed.
+func rebuildTracing(ctx context.Context, tx *sql.Tx) error {
+	var ddl string
+	if err := tx.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'tracing'`).Scan(&ddl); err != nil {
+		return err
+	}
+	if strings.Contains(strings.ToUpper(ddl), "AUTOINCREMENT") {
+		return nil
+	}
+	stmts := []string{
+		`DROP TABLE IF EXISTS charmtrace_tracing_v2`,
+		strings.Replace(tracingDDL, "CREATE TABLE tracing", "CREATE TABLE charmtrace_tracing_v2", 1),
+		`INSERT INTO charmtrace_tracing_v2 (id, priority, data, mime, created, attempts)
+			SELECT id, priority, data, mime, created, attempts FROM tracing
+			WHERE priority IS NOT NULL AND data IS NOT NULL AND mime IS NOT NULL
+			AND created IS NOT NULL AND attempts IS NOT NULL`,
+	}
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	var lost int64
+	if err := tx.QueryRowContext(ctx,
+		`SELECT (SELECT count(*) FROM tracing) - (SELECT count(*) FROM charmtrace_tracing_v2)`).Scan(&lost); err != nil {
+		return err
+	}
+	for _, s := range []string{
+		`DROP TABLE tracing`,
+		`ALTER TABLE charmtrace_tracing_v2 RENAME TO tracing`,
+		`CREATE INDEX IF NOT EXISTS tracing_priority_id ON tracing (priority, id)`,
+	} {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	if lost > 0 {
+		return countDrop(ctx, tx, DropMalformed, lost)
+	}
+	return nil
 }
 
 func columns(ctx context.Context, tx *sql.Tx, table string) (map[string]bool, error) {

@@ -27,8 +27,11 @@ func (b backoff) active(dest string, now time.Time) bool {
 }
 
 // loadBackoff reads the window. A missing or unreadable value (the file may
-// have been copied or edited) means no window.
-func loadBackoff(ctx context.Context, buf *buffer.Buffer) (backoff, error) {
+// have been copied or edited) means no window, and so does one that ends
+// later than any window this exporter can set from now: it was stored while
+// the clock was ahead (NTP stepped it back since), or by hand, and honouring
+// it would stop every dispatch from sending until the clock caught up.
+func loadBackoff(ctx context.Context, buf *buffer.Buffer, c config, now time.Time) (backoff, error) {
 	v, err := buf.Setting(ctx, backoffKey)
 	if err != nil || v == "" {
 		return backoff{}, err
@@ -37,7 +40,16 @@ func loadBackoff(ctx context.Context, buf *buffer.Buffer) (backoff, error) {
 	if json.Unmarshal([]byte(v), &b) != nil {
 		return backoff{}, nil
 	}
+	if b.Until.After(now.Add(c.longestWindow())) {
+		b.Until = time.Time{}
+	}
 	return b, nil
+}
+
+// longestWindow is the furthest ahead next can put a window: the largest
+// Retry-After honoured, or the longest back-off with its jitter.
+func (c config) longestWindow() time.Duration {
+	return max(c.maxRetryAfter, time.Duration(float64(c.backoffMax)*(1+maxJitter)))
 }
 
 func storeBackoff(ctx context.Context, buf *buffer.Buffer, b backoff) error {
@@ -79,8 +91,11 @@ func backoffDelay(failures int, c config) time.Duration {
 // jitter spreads d by ±20 % so units that lost the same receiver do not
 // return to it in lockstep.
 func jitter(d time.Duration) time.Duration {
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+	return time.Duration(float64(d) * (1 - maxJitter + 2*maxJitter*rand.Float64()))
 }
+
+// maxJitter is the spread jitter applies, either way.
+const maxJitter = 0.2
 
 func (b backoff) equal(o backoff) bool {
 	return b.Until.Equal(o.Until) && b.Failures == o.Failures && b.Dest == o.Dest

@@ -3,7 +3,10 @@ package exporter
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -66,14 +69,14 @@ func TestBackoffSettingRoundTripAndGarbage(t *testing.T) {
 	if err := storeBackoff(ctx, buf, want); err != nil {
 		t.Fatal(err)
 	}
-	got, err := loadBackoff(ctx, buf)
+	got, err := loadBackoff(ctx, buf, newConfig(nil), time.Now())
 	if err != nil || !got.equal(want) {
 		t.Fatalf("got %+v, %v; want %+v", got, err, want)
 	}
 	if err := buf.SetSetting(ctx, backoffKey, "{not json"); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := loadBackoff(ctx, buf); err != nil || !got.equal(backoff{}) {
+	if got, err := loadBackoff(ctx, buf, newConfig(nil), time.Now()); err != nil || !got.equal(backoff{}) {
 		t.Fatalf("garbage read as %+v, %v", got, err)
 	}
 }
@@ -88,5 +91,49 @@ func TestFingerprintSeesURLAndCA(t *testing.T) {
 		if fingerprint(d) == a {
 			t.Errorf("%+v has the same fingerprint", d)
 		}
+	}
+}
+
+// A window stored while the clock was a day ahead (NTP stepped it back since) is longer
+// than any the exporter sets: it is ignored, and the next drain sends.
+func TestWindowFromAClockAheadIsIgnored(t *testing.T) {
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { requests.Add(1) }))
+	defer srv.Close()
+	buf, err := buffer.Open(filepath.Join(t.TempDir(), "b.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer buf.Close()
+	ctx := context.Background()
+	dest := buffer.Destination{URL: srv.URL + "/v1/traces"}
+	if _, err := buf.Push(ctx, []byte{}, buffer.MimeProtobuf); err != nil {
+		t.Fatal(err)
+	}
+	ahead := backoff{Until: time.Now().Add(24 * time.Hour), Failures: 5, Dest: fingerprint(dest)}
+	if err := storeBackoff(ctx, buf, ahead); err != nil {
+		t.Fatal(err)
+	}
+	// The longest window the defaults can set is kept, though.
+	longest := backoff{Until: time.Now().Add(9 * time.Minute), Failures: 5, Dest: fingerprint(dest)}
+	if err := storeBackoff(ctx, buf, longest); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := loadBackoff(ctx, buf, newConfig(nil), time.Now()); !got.Until.Equal(longest.Until) {
+		t.Fatalf("a 9 min window read as %+v", got)
+	}
+	if err := storeBackoff(ctx, buf, ahead); err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.SetDestination(ctx, dest); err != nil {
+		t.Fatal(err)
+	}
+	e.Shutdown(ctx)
+	if requests.Load() == 0 {
+		t.Fatal("a window a day ahead held the drain back")
 	}
 }

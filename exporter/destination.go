@@ -56,3 +56,14 @@ func fingerprint(dest buffer.Destination) string {
 	h.Write([]byte(dest.CA))
 	return fmt.Sprintf("%016x", h.Sum64())
 }
+
+// destHost is the host[:port] of a destination URL, for log lines: never its
+// user information, path or query. newClient has refused a URL with
+// credentials already; this holds whatever the URL is.
+func destHost(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "the tracing receiver"
+	}
+	return u.Host
+}

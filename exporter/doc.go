@@ -21,7 +21,8 @@
 // the fate of the rows it covers, following the OTLP/HTTP specification:
 //
 //   - 2xx: delivered, the row is deleted. Spans a partial_success reports as
-//     rejected are counted; the row is not resent.
+//     rejected are counted, in the buffer too (CountRejectedSpans); the row is
+//     not resent.
 //   - 413: the row is split (by ResourceSpans, then ScopeSpans, then spans) and
 //     the halves sent; a single span that is still too large is dropped.
 //   - 408 and 5xx other than 502, 503 and 504: the row is kept and the drain
@@ -31,10 +32,13 @@
 //     followed: a POST turned into a GET must not count as a delivery),
 //     transport and TLS verification errors: the row is kept and the drain
 //     stops, because the receiver, not the row, is the problem.
-//   - Any other 4xx: the row is poison. It is dropped and counted by reason
-//     (for example "http_400").
+//   - 400: the row is poison. It is dropped and counted as "http_400". With 413
+//     to a row that cannot be split, the only answer that costs a row.
+//   - Any other 4xx (401, 403, 404, 405, ...) describes the destination, not
+//     the payload: every row is kept and the drain stops, as for 503. Stats.Failure
+//     says why, for the operator.
 //
-// A 413 or another 4xx to a request of several rows may be about one of them:
+// A 400 or 413 to a request of several rows may be about one of them:
 // the rows of that request are then sent again one by one, and the rules above
 // apply to each.
 //
@@ -50,6 +54,13 @@
 // Destinations are http:// (plaintext, the CA bundle is ignored) or https://
 // with the TLS policy of the charmtrace tls package. Requests go through a
 // plain net/http transport, so the exporter never traces its own exports.
+//
+// A drain deletes by row id, and the buffer never hands an id out twice, so an
+// answer deletes exactly the rows its request carried. Only one drain at a time
+// sends a buffer's rows: each takes the buffer's drain lease before reading a row
+// to send, and a drain that finds it held by another process sends nothing
+// (Report.Busy). A stored back-off window ending later than any this exporter
+// can set (written while the clock was ahead) is ignored.
 //
 // Sender performs one drain on its own, with the same rules: the charmtrace
 // CLI uses it to replay a buffer copied off a unit.

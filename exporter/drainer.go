@@ -35,6 +35,10 @@ type drainer struct {
 	retryAt    map[int64]time.Time // rows that failed in this process: not before then
 }
 
+// leaseRetry is how soon the background drain tries again while another
+// process holds the drain lease.
+const leaseRetry = time.Second
+
 func newDrainer(buf *buffer.Buffer, cfg config, stats *counters) *drainer {
 	return &drainer{
 		buf: buf, cfg: cfg, stats: stats,
@@ -224,9 +228,10 @@ func (d *drainer) pass(ctx context.Context) time.Time {
 		}
 		d.sender = &Sender{client: client, timeout: d.cfg.shutdownBudget}
 		d.senderDest = fp
+		d.stats.destination(destHost(dest.URL))
 	}
 	if !d.windowRead {
-		w, err := loadBackoff(ctx, d.buf)
+		w, err := loadBackoff(ctx, d.buf, d.cfg, time.Now())
 		if err != nil {
 			d.stats.failed(fmt.Errorf("read back-off window: %w", err))
 			return time.Time{}
@@ -263,6 +268,10 @@ func (d *drainer) pass(ctx context.Context) time.Time {
 	d.stats.add(rep, err, until)
 	if !until.IsZero() {
 		return until
+	}
+	if rep.Busy {
+		// Another process is draining: come back when it may have finished.
+		return time.Now().Add(leaseRetry)
 	}
 	var soonest time.Time
 	for _, at := range d.retryAt {

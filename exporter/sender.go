@@ -2,6 +2,7 @@ package exporter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"time"
@@ -17,10 +18,15 @@ import (
 // worth a hang.
 const bookkeepingGrace = 50 * time.Millisecond
 
-// Drop reasons the sender counts, besides "http_<status>" for poison rows.
+// Drop reasons the sender counts, besides "http_400" for poison rows and
+// buffer.DropMalformed.
 const (
 	DropUnsplittable = "unsplittable_413" // a single span a receiver finds too large
 )
+
+// CountRejectedSpans is the buffer counter (buffer.Stats.Counts) of spans that
+// receivers rejected in a partial success.
+const CountRejectedSpans = "rejected_spans"
 
 // Report tells what one drain did.
 type Report struct {
@@ -35,6 +41,15 @@ type Report struct {
 	Unavailable bool
 	RetryAfter  time.Duration // what the receiver asked for, capped; 0 if nothing
 	LastError   error         // the last failure, nil if none
+	// Requests counts the requests the drain made.
+	Requests int
+	// Failure says, in words for an operator, why the last request that
+	// delivered nothing failed: "HTTP 404 Not Found", "connection refused",
+	// "TLS verification failed: ...". It never quotes the URL. "" if none failed.
+	Failure string
+	// Busy is set when another process holds the drain lease: it is sending
+	// these rows, and this drain sent nothing so as not to send them twice.
+	Busy bool
 }
 
 // Sender drains a buffer into one destination. It is safe for one drain at a
@@ -44,6 +59,7 @@ type Sender struct {
 	keep     bool
 	progress func(Report)
 	timeout  time.Duration
+	lease    *drainLease // of the drain under way; nil with WithKeep
 }
 
 // SenderOption configures a Sender.
@@ -89,6 +105,11 @@ func (s *Sender) Close() { s.client.HTTP.CloseIdleConnections() }
 // until all were tried, the receiver is unavailable, or ctx ends (then the
 // rest stay for later and the Report says what happened). The error is for the
 // buffer failing, not the receiver.
+//
+// Unless WithKeep is set, a drain first takes the buffer's drain lease, so that
+// two processes draining one buffer do not both send its rows; while another
+// holds it, Drain sends nothing and sets Report.Busy. A row whose columns are
+// malformed (see buffer.ErrMalformedRow) is dropped and counted, never sent.
 func (s *Sender) Drain(ctx context.Context, buf *buffer.Buffer) (Report, error) {
 	return s.drain(ctx, buf, nil)
 }
@@ -112,6 +133,28 @@ const maxRequestBytes = 1 << 20
 func (s *Sender) drain(ctx context.Context, buf *buffer.Buffer, h *drainHooks) (Report, error) {
 	rep := Report{Dropped: map[string]int{}}
 	seen := map[int64]bool{}
+	if ctx.Err() != nil {
+		return rep, nil // out of time before it began: everything waits
+	}
+	if !s.keep {
+		s.lease = newDrainLease(s.timeout)
+		defer func() {
+			bctx, cancel := bookkeepingContext(ctx)
+			s.lease.release(bctx, buf)
+			cancel()
+			s.lease = nil
+		}()
+		// The lease is taken before any row to send is read: a row read before
+		// would be posted even if the holder delivered and deleted it meanwhile.
+		// A buffer with nothing to send costs no write.
+		if pending, err := hasPending(ctx, buf); err != nil || !pending {
+			return rep, err
+		}
+		if ok, err := s.lease.hold(ctx, buf); err != nil || !ok {
+			rep.Busy = err == nil
+			return rep, err
+		}
+	}
 	var batch []buffer.Row
 	var batchBytes int
 	limit := maxRequestBytes
@@ -133,6 +176,12 @@ func (s *Sender) drain(ctx context.Context, buf *buffer.Buffer, h *drainHooks) (
 	for row, err := range buf.Pending(ctx) {
 		if ctx.Err() != nil {
 			return rep, nil // out of time: the rest waits for the next drain
+		}
+		if errors.Is(err, buffer.ErrMalformedRow) {
+			if err := s.dropMalformed(ctx, buf, row.ID, err, &rep, seen); err != nil {
+				return rep, err
+			}
+			continue
 		}
 		if err != nil {
 			return rep, err
@@ -168,7 +217,7 @@ type drainHooks struct {
 }
 
 // sendBatch posts rows in one request and records their fate together. A
-// receiver that refuses the request as a whole (a 4xx, or 413) may be refusing
+// receiver that refuses the request as a whole (a 400, or 413) may be refusing
 // only one of its rows: those are sent again one by one, so that only the
 // offending row is dropped or split. tooLarge reports a 413 to joined rows.
 func (s *Sender) sendBatch(ctx context.Context, buf *buffer.Buffer, rows []buffer.Row, rep *Report, seen map[int64]bool, h *drainHooks) (tooLarge, stop bool, err error) {
@@ -188,9 +237,10 @@ func (s *Sender) sendBatch(ctx context.Context, buf *buffer.Buffer, rows []buffe
 			ids = append(ids, r.ID)
 		}
 	}
-	reqCtx, cancel := context.WithTimeout(ctx, s.timeout)
-	res := s.client.Send(reqCtx, body, buffer.MimeProtobuf)
-	cancel()
+	res, ok, err := s.post(ctx, buf, body, buffer.MimeProtobuf, rep)
+	if !ok || err != nil {
+		return false, true, err
+	}
 	bctx, cancel := bookkeepingContext(ctx)
 	defer cancel()
 
@@ -198,8 +248,7 @@ func (s *Sender) sendBatch(ctx context.Context, buf *buffer.Buffer, rows []buffe
 	case otlphttp.Delivered:
 		rep.Sent += len(rows)
 		rep.SentBytes += int64(size)
-		s.partial(res, rep)
-		return false, false, s.remove(bctx, buf, ids...)
+		return false, false, s.delivered(bctx, buf, res, rep, ids...)
 	case otlphttp.Poison, otlphttp.TooLarge:
 		tooLarge = res.Outcome == otlphttp.TooLarge
 		for _, r := range rows {
@@ -219,9 +268,10 @@ func (s *Sender) sendBatch(ctx context.Context, buf *buffer.Buffer, rows []buffe
 // send posts one row and records its fate. stop means the receiver is
 // unavailable and the drain should end.
 func (s *Sender) send(ctx context.Context, buf *buffer.Buffer, row buffer.Row, rep *Report, seen map[int64]bool, h *drainHooks) (stop bool, err error) {
-	reqCtx, cancel := context.WithTimeout(ctx, s.timeout)
-	res := s.client.Send(reqCtx, row.Data, contentType(row.Mime))
-	cancel()
+	res, ok, err := s.post(ctx, buf, row.Data, contentType(row.Mime), rep)
+	if !ok || err != nil {
+		return true, err
+	}
 	bctx, cancel := bookkeepingContext(ctx)
 	defer cancel()
 
@@ -233,8 +283,7 @@ func (s *Sender) send(ctx context.Context, buf *buffer.Buffer, row buffer.Row, r
 	case otlphttp.Delivered:
 		rep.Sent++
 		rep.SentBytes += int64(len(row.Data))
-		s.partial(res, rep)
-		return false, s.remove(bctx, buf, ids...)
+		return false, s.delivered(bctx, buf, res, rep, ids...)
 	case otlphttp.Poison:
 		rep.LastError = res.Err
 		return false, s.drop(bctx, buf, row.ID, fmt.Sprintf("http_%d", res.Status), rep)
@@ -244,20 +293,62 @@ func (s *Sender) send(ctx context.Context, buf *buffer.Buffer, row buffer.Row, r
 	return s.retry(bctx, buf, ids, res, rep, h)
 }
 
-// partial notes a receiver's partial success in the report.
-func (s *Sender) partial(res otlphttp.Result, rep *Report) {
+// post sends one request under the drain lease. ok is false when the lease
+// is held by another process: nothing was sent and the drain should end.
+func (s *Sender) post(ctx context.Context, buf *buffer.Buffer, body []byte, contentType string, rep *Report) (res otlphttp.Result, ok bool, err error) {
+	if s.lease != nil {
+		if ok, err := s.lease.hold(ctx, buf); err != nil || !ok {
+			rep.Busy = err == nil
+			return res, false, err
+		}
+	}
+	reqCtx, cancel := context.WithTimeout(ctx, s.timeout)
+	res = s.client.Send(reqCtx, body, contentType)
+	cancel()
+	rep.Requests++
+	if res.Outcome != otlphttp.Delivered {
+		rep.Failure = res.Cause()
+	}
+	return res, true, nil
+}
+
+// delivered removes delivered rows and keeps count of the spans a receiver
+// rejected in a partial success, in the report and in the buffer, so that the
+// count outlives the process (charmtrace inspect shows it).
+func (s *Sender) delivered(ctx context.Context, buf *buffer.Buffer, res otlphttp.Result, rep *Report, ids ...int64) error {
 	if res.Rejected > 0 || res.Message != "" {
 		rep.RejectedSpans += res.Rejected
 		rep.LastError = fmt.Errorf("receiver accepted the data partially: %d span(s) rejected: %q", res.Rejected, res.Message)
 	}
+	if s.keep {
+		return nil
+	}
+	err := buf.Remove(ctx, ids...)
+	if res.Rejected > 0 {
+		err = errors.Join(err, buf.AddCount(ctx, CountRejectedSpans, res.Rejected))
+	}
+	return err
 }
 
-// retry keeps rows a request failed to deliver (Retry or Unavailable) and
+// dropMalformed drops a row whose columns the buffer could not read: it can
+// never be sent, and left in place it would be reported on every drain.
+func (s *Sender) dropMalformed(ctx context.Context, buf *buffer.Buffer, id int64, cause error, rep *Report, seen map[int64]bool) error {
+	if seen[id] {
+		return nil
+	}
+	seen[id] = true
+	rep.LastError = cause
+	return s.drop(ctx, buf, id, buffer.DropMalformed, rep)
+}
+
+// retry keeps rows a request failed to deliver (Retry, Unavailable or Refused) and
 // counts the attempt. stop means the receiver is unavailable.
 func (s *Sender) retry(ctx context.Context, buf *buffer.Buffer, ids []int64, res otlphttp.Result, rep *Report, h *drainHooks) (stop bool, err error) {
 	rep.Retried += max(len(ids), 1)
 	rep.LastError = res.Err
-	stop = res.Outcome == otlphttp.Unavailable
+	// A refusal that describes the destination (401, 403, 404, ...) holds for
+	// every row: stop, keep everything, back off.
+	stop = res.Outcome == otlphttp.Unavailable || res.Outcome == otlphttp.Refused
 	if stop {
 		rep.Unavailable = true
 		rep.RetryAfter = max(rep.RetryAfter, res.RetryAfter)
@@ -311,13 +402,6 @@ func (s *Sender) split(ctx, bctx context.Context, buf *buffer.Buffer, row buffer
 	return false, nil
 }
 
-func (s *Sender) remove(ctx context.Context, buf *buffer.Buffer, ids ...int64) error {
-	if s.keep {
-		return nil
-	}
-	return buf.Remove(ctx, ids...)
-}
-
 func (s *Sender) drop(ctx context.Context, buf *buffer.Buffer, id int64, reason string, rep *Report) error {
 	rep.Dropped[reason]++
 	if s.keep || id == 0 {
@@ -348,4 +432,15 @@ func contentType(mime string) string {
 func (r Report) clone() Report {
 	r.Dropped = maps.Clone(r.Dropped)
 	return r
+}
+
+// hasPending reports whether buf holds any row, well-formed or not.
+func hasPending(ctx context.Context, buf *buffer.Buffer) (bool, error) {
+	for _, err := range buf.Pending(ctx) {
+		if err != nil && !errors.Is(err, buffer.ErrMalformedRow) {
+			return false, err
+		}
+		return true, nil
+	}
+	return false, nil
 }

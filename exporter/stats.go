@@ -18,6 +18,15 @@ type Stats struct {
 	Dropped       map[string]int64 // rows dropped as undeliverable, by reason
 	LastError     string           // the last send failure; "" if none
 	BackoffUntil  time.Time        // the network is skipped until then; zero if not
+	// Destination is the host (and port) of the receiver; "" before a drain
+	// had one. It never carries credentials, path or query.
+	Destination string
+	// Drained is set once a drain made a request.
+	Drained bool
+	// Failure is why the last drain that made a request delivered nothing
+	// (Report.Failure: a status, a TLS verification failure, how the
+	// connection failed); "" when it delivered something, or none was made.
+	Failure string
 }
 
 type counters struct {
@@ -55,6 +64,19 @@ func (c *counters) add(rep Report, err error, until time.Time) {
 		c.s.LastError = rep.LastError.Error()
 	}
 	c.s.BackoffUntil = until
+	if rep.Requests > 0 {
+		c.s.Drained = true
+		c.s.Failure = ""
+		if rep.Sent == 0 {
+			c.s.Failure = rep.Failure
+		}
+	}
+}
+
+func (c *counters) destination(host string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.s.Destination = host
 }
 
 func (c *counters) failed(err error) {

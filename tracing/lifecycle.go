@@ -50,7 +50,12 @@ func (d *dispatch) start() {
 		m, err := readMetadata(d.jc.CharmDir)
 		parsed <- metadataResult{m, err}
 	}()
-	buf, err := buffer.Open(filepath.Join(d.jc.CharmDir, BufferFile), d.cfg.bufferOpts...)
+	// Every wait for a lock another process holds on the buffer (a sqlite3 shell, a juju
+	// exec) ends where the network work ends, closeReserve before the budget: SQLite's
+	// busy wait does not watch a context, and a busy timeout per write would add up
+	// across the dispatch's writes.
+	bufOpts := append([]buffer.Option{buffer.WithDeadline(d.started.Add(d.cfg.budget - closeReserve))}, d.cfg.bufferOpts...)
+	buf, err := buffer.Open(filepath.Join(d.jc.CharmDir, BufferFile), bufOpts...)
 	mr := <-parsed
 	meta, merr := mr.meta, mr.err
 	if err != nil {
@@ -137,6 +142,7 @@ func (d *dispatch) shutdown() {
 	if err := d.tp.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		d.warn(fmt.Sprintf("tracing: shutdown: %v", err))
 	}
+	d.reportDelivery()
 	if err := d.buf.Close(); err != nil {
 		d.warn(fmt.Sprintf("tracing: close buffer: %v", err))
 	}

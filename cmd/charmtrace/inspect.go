@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/charmtrace/charmtrace/buffer"
+	"github.com/charmtrace/charmtrace/exporter"
 )
 
 const inspectUsage = `Usage: charmtrace inspect [--json] DB
@@ -40,6 +42,12 @@ type inspection struct {
 	MaxAttempts int              `json:"maxAttempts"`
 	Destination destinationView  `json:"destination"`
 	Drops       map[string]int64 `json:"drops"`
+	// RejectedSpans are spans receivers refused in a partial success (the rows were
+	// delivered and deleted; the buffer keeps the count).
+	RejectedSpans int64 `json:"rejectedSpans"`
+	// Malformed rows hold the wrong column types (a crafted or edited file): never sent,
+	// dropped by the next drain.
+	Malformed int64 `json:"malformedRows"`
 }
 
 type priorityCount struct {
@@ -90,10 +98,12 @@ func inspect(ctx context.Context, b *buffer.Buffer) (*inspection, error) {
 	}
 	in := &inspection{
 		Path: b.Path(), FileBytes: st.FileBytes, Rows: st.Rows, Bytes: st.Bytes,
-		Priorities:  []priorityCount{},
-		Formats:     map[string]int64{},
-		Destination: viewDestination(dest),
-		Drops:       st.Drops,
+		Priorities:    []priorityCount{},
+		Formats:       map[string]int64{},
+		Destination:   viewDestination(dest),
+		Drops:         st.Drops,
+		RejectedSpans: st.Counts[exporter.CountRejectedSpans],
+		Malformed:     st.Malformed,
 	}
 	for _, p := range st.Priorities {
 		in.Priorities = append(in.Priorities, priorityCount{p.Priority, p.Rows, p.Bytes})
@@ -105,6 +115,9 @@ func inspect(ctx context.Context, b *buffer.Buffer) (*inspection, error) {
 	// Content types and attempts are not in Stats; reading them means reading the rows,
 	// which for a buffer within its 40 MiB cap is quick.
 	for r, err := range b.Pending(ctx) {
+		if errors.Is(err, buffer.ErrMalformedRow) {
+			continue // counted in Stats
+		}
 		if err != nil {
 			return nil, explain(b.Path(), err)
 		}
@@ -197,6 +210,12 @@ func (in *inspection) print(s *streams) error {
 			parts = append(parts, fmt.Sprintf("%s %d", r, in.Drops[r]))
 		}
 		line("drops", "%s", strings.Join(parts, ", "))
+	}
+	if in.RejectedSpans > 0 {
+		line("rejected", "%s refused by receivers in a partial success (delivered rows, counted)", plural(in.RejectedSpans, "span"))
+	}
+	if in.Malformed > 0 {
+		line("malformed", "%s with wrong column types: never sent, dropped by the next drain", plural(in.Malformed, "row"))
 	}
 	_, err := io.WriteString(s.stdout, b.String())
 	return err

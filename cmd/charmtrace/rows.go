@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -37,6 +38,12 @@ func decodeRow(r buffer.Row) (*tracepb.TracesData, error) {
 func eachRow(ctx context.Context, b *buffer.Buffer, warn io.Writer, fn func(buffer.Row, *tracepb.TracesData) error) (skipped error, err error) {
 	var total, bad int
 	for r, err := range b.Pending(ctx) {
+		if errors.Is(err, buffer.ErrMalformedRow) {
+			total++
+			bad++
+			fmt.Fprintf(warn, "warning: skipped %v\n", err)
+			continue
+		}
 		if err != nil {
 			return nil, explain(b.Path(), err)
 		}

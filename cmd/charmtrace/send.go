@@ -141,7 +141,7 @@ type sendResult struct {
 
 // complete reports whether every row was delivered whole.
 func (r *sendResult) complete() bool {
-	return r.stopped == "" && !r.rep.Unavailable && r.rep.Retried == 0 &&
+	return r.stopped == "" && !r.rep.Unavailable && !r.rep.Busy && r.rep.Retried == 0 &&
 		len(r.rep.Dropped) == 0 && r.rep.RejectedSpans == 0 && (r.left <= 0)
 }
 
@@ -167,6 +167,9 @@ func (r *sendResult) print(w io.Writer) {
 	}
 	if rep.Retried > 0 {
 		fmt.Fprintf(w, "kept %s after a failed attempt\n", plural(int64(rep.Retried), "row"))
+	}
+	if rep.Busy {
+		fmt.Fprintln(w, "another process is draining this buffer (it holds the drain lease): nothing sent, to send no row twice; try again later")
 	}
 	if rep.Unavailable {
 		line := "receiver unavailable: the replay stopped"

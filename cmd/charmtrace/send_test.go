@@ -186,7 +186,7 @@ func TestSendKeepLeavesTheFileAsItWas(t *testing.T) {
 			case "poison":
 				rc.answer = func(_ int, body []byte, w http.ResponseWriter, _ *http.Request) {
 					if bytes.Contains(body, rows[1].Data) {
-						w.WriteHeader(http.StatusForbidden)
+						w.WriteHeader(http.StatusBadRequest)
 					}
 				}
 			case "unavailable":
@@ -198,7 +198,7 @@ func TestSendKeepLeavesTheFileAsItWas(t *testing.T) {
 			wantCode, wantOut := exitOK, "delivered 6 rows"
 			switch name {
 			case "poison":
-				wantCode, wantOut = exitPartial, "refused (kept: --keep) 1 row the receiver will never accept: http_403 1"
+				wantCode, wantOut = exitPartial, "refused (kept: --keep) 1 row the receiver will never accept: http_400 1"
 			case "unavailable":
 				wantCode, wantOut = exitPartial, "receiver unavailable"
 			}

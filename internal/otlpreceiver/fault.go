@@ -18,6 +18,10 @@ type Fault struct {
 	// Delay is how long to wait before answering. The wait ends early when the
 	// client goes away or the receiver is closed.
 	Delay time.Duration
+	// RejectSpans, if not 0, makes a 2xx answer a partial success: that many of
+	// the request's spans (at most all of them) are rejected, not recorded, and
+	// the response's partial_success says so.
+	RejectSpans int64
 }
 
 // FaultFunc decides the fault of the n-th request (counting from 1). It is called

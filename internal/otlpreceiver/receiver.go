@@ -17,6 +17,7 @@ import (
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // Path is where OTLP/HTTP trace exports are posted.
@@ -204,19 +205,54 @@ func (r *Receiver) serveTraces(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	spans := r.keep(td)
+	rejected := min(fault.RejectSpans, int64(countSpans(td)))
+	spans := r.keep(td, int(rejected))
 	record(body, status, spans, nil)
+	if rejected > 0 {
+		reply = partialSuccess(mediaType, rejected)
+	}
 	w.Header().Set("Content-Type", mediaType)
 	w.WriteHeader(status)
-	w.Write(reply) // an empty ExportTraceServiceResponse: full success
+	w.Write(reply) // without a rejection, an empty ExportTraceServiceResponse: full success
 }
 
-// keep stores the spans of td and returns how many there were.
-func (r *Receiver) keep(td *tracepb.TracesData) int {
+func countSpans(td *tracepb.TracesData) int {
+	n := 0
+	for _, rs := range td.GetResourceSpans() {
+		for _, ss := range rs.GetScopeSpans() {
+			n += len(ss.GetSpans())
+		}
+	}
+	return n
+}
+
+// partialSuccess is an ExportTraceServiceResponse that rejects n spans, in the request's
+// encoding. The protobuf is written field by field (partial_success = 1, in it
+// rejected_spans = 1 and error_message = 2) to keep the gRPC-laden collector package out.
+func partialSuccess(mediaType string, n int64) []byte {
+	const msg = "rejected by the test receiver"
+	if mediaType == "application/json" {
+		return fmt.Appendf(nil, `{"partialSuccess":{"rejectedSpans":"%d","errorMessage":%q}}`, n, msg)
+	}
+	var inner []byte
+	inner = protowire.AppendTag(inner, 1, protowire.VarintType)
+	inner = protowire.AppendVarint(inner, uint64(n))
+	inner = protowire.AppendTag(inner, 2, protowire.BytesType)
+	inner = protowire.AppendString(inner, msg)
+	out := protowire.AppendTag(nil, 1, protowire.BytesType)
+	return protowire.AppendBytes(out, inner)
+}
+
+// keep stores the spans of td but the first reject, and returns how many it stored.
+func (r *Receiver) keep(td *tracepb.TracesData, reject int) int {
 	var got []Span
 	for _, rs := range td.GetResourceSpans() {
 		for _, ss := range rs.GetScopeSpans() {
 			for _, s := range ss.GetSpans() {
+				if reject > 0 {
+					reject--
+					continue
+				}
 				got = append(got, Span{Resource: rs.GetResource(), Scope: ss.GetScope(), Span: s})
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -322,4 +323,31 @@ func TestCloseEndsDelays(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-errc // the client gets an answer or a closed connection, not a one-hour wait
+}
+
+func TestPartialSuccessFault(t *testing.T) {
+	r := start(t, WithFaults(func(int, *http.Request) Fault { return Fault{RejectSpans: 1} }))
+	span := func(name string) *tracepb.Span {
+		return &tracepb.Span{Name: name, TraceId: make([]byte, 16), SpanId: make([]byte, 8)}
+	}
+	raw, err := proto.Marshal(&tracepb.TracesData{ResourceSpans: []*tracepb.ResourceSpans{{ScopeSpans: []*tracepb.ScopeSpans{{
+		Spans: []*tracepb.Span{span("rejected"), span("kept")}}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, r.TracesURL(), bytes.NewReader(raw))
+	req.Header.Set("Content-Type", "application/x-protobuf")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	// partial_success (1) { rejected_spans (1) = 1, ... }
+	if resp.StatusCode != http.StatusOK || len(body) < 4 || body[0] != 0x0a || body[2] != 0x08 || body[3] != 1 {
+		t.Fatalf("status %d, body %x: want 200 with partial_success.rejected_spans = 1", resp.StatusCode, body)
+	}
+	if s := r.Spans(); len(s) != 1 || s[0].Span.GetName() != "kept" {
+		t.Fatalf("spans = %v, want only the one not rejected", s)
+	}
 }

@@ -55,7 +55,9 @@ func child(mode string, env ...string) *exec.Cmd {
 func runChild(mode string) int {
 	switch mode {
 	case "torture":
-		return tortureChild()
+		return tortureChild(workSetup)
+	case "companion":
+		return tortureChild(spansSetup)
 	case "perms":
 		return permsChild()
 	}
@@ -102,11 +104,31 @@ func workSetup(seq int) tracing.SetupFunc {
 	}
 }
 
-// tortureChild runs dispatches one after the other until killed (or the count is
-// reached), printing "start <seq>" before and "ack <seq>" after each dispatch that
-// returned 0: every span of an acknowledged dispatch has been stored. Warnings of the
-// unit's log are printed as "warn <message>".
-func tortureChild() int {
+// spansSetup is workSetup without the state database: the companion process of the kill
+// torture writes and drains the same trace buffer but leaves the state, whose every
+// value the parent checks against the killed child's acknowledgements, alone.
+func spansSetup(seq int) tracing.SetupFunc {
+	return func(c *tracing.Charm) error {
+		work := func(ctx context.Context, e charmhooks.Event) error {
+			for part := range parts {
+				_, span := otel.Tracer("reliability").Start(ctx, "work", trace.WithAttributes(
+					attribute.Int(attrSeq, seq), attribute.Int(attrPart, part)))
+				span.End()
+			}
+			return nil
+		}
+		c.Router.Handle("update-status", work, charmhooks.HandlerName("companion/update-status"))
+		c.Router.Handle("config-changed", work, charmhooks.HandlerName("companion/config-changed"))
+		c.Router.HandleRelation("charm-tracing", charmhooks.RelationChanged, work, charmhooks.HandlerName("companion/tracing"))
+		return nil
+	}
+}
+
+// tortureChild runs dispatches of the charm setup makes one after the other until killed
+// (or the count is reached), printing "start <seq>" before and "ack <seq>" after each
+// dispatch that returned 0: every span of an acknowledged dispatch has been stored.
+// Warnings of the unit's log are printed as "warn <message>".
+func tortureChild(setup func(seq int) tracing.SetupFunc) int {
 	u, err := childUnit()
 	if err != nil {
 		fmt.Println("setup:", err)
@@ -126,7 +148,7 @@ func tortureChild() int {
 		}
 		logs := len(u.st.Logs)
 		fmt.Printf("start %d\n", seq)
-		status := u.dispatch(event, rel, workSetup(seq))
+		status := u.dispatch(event, rel, setup(seq))
 		for _, w := range u.logs(logs, charmhooks.LogWarning) {
 			fmt.Printf("warn %s\n", strconv.Quote(w))
 		}

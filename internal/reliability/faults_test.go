@@ -1,7 +1,10 @@
 package reliability
 
 import (
+	"context"
 	"crypto/tls"
+	"database/sql"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log"
@@ -10,11 +13,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/charmtrace/charmtrace/buffer"
 	"github.com/charmtrace/charmtrace/internal/e2e"
 	"github.com/charmtrace/charmtrace/internal/otlpreceiver"
 	"github.com/charmtrace/charmtrace/internal/testcerts"
@@ -38,6 +43,8 @@ type target struct {
 	accepted func() int // spans the receiver accepted
 	// elsewhere counts requests at a second, healthy receiver a redirect points to.
 	elsewhere func() int
+	// heal, if not nil, makes the receiver accept everything from then on.
+	heal func()
 }
 
 // counted wraps h to count the requests that reach it.
@@ -90,6 +97,20 @@ func tlsTarget(t *testing.T, leafOpts testcerts.LeafOptions, wrongCA bool) targe
 		published = string(other.PEM())
 	}
 	return otlpTarget(t, published, otlpreceiver.WithTLS(leaf))
+}
+
+// healing answers every request as fault says until its heal is called, and accepts
+// everything after: an ingress that starts routing, a receiver that comes back.
+func healing(t *testing.T, f otlpreceiver.Fault) target {
+	var healed atomic.Bool
+	tg := otlpTarget(t, "", otlpreceiver.WithFaults(func(int, *http.Request) otlpreceiver.Fault {
+		if healed.Load() {
+			return otlpreceiver.Fault{}
+		}
+		return f
+	}))
+	tg.heal = func() { healed.Store(true) }
+	return tg
 }
 
 // refused is a port nothing listens on.
@@ -207,6 +228,11 @@ type faultCase struct {
 	expected string
 	start    func(t *testing.T) target
 	judge    func(r faultRun) bool
+	// during, if not nil, runs just before the hook under test; what it returns runs
+	// just after it.
+	during func(t *testing.T, u *e2e.Unit) (after func())
+	// between, if not nil, runs after the hook under test and before the follow-up.
+	between func(t *testing.T, u *e2e.Unit, tg target)
 }
 
 func faultCases() []faultCase {
@@ -218,38 +244,38 @@ func faultCases() []faultCase {
 			func(t *testing.T) target { return otlpTarget(t, "") },
 			func(r faultRun) bool {
 				return len(r.after.rows) == 0 && len(r.follow.rows) == 0 && r.accepted > 0 && len(r.drops()) == 0
-			}},
+			}, nil, nil},
 		{"healthy https (control)", "all delivered over TLS, buffer empty",
 			func(t *testing.T) target { return tlsTarget(t, testcerts.LeafOptions{}, false) },
 			func(r faultRun) bool {
 				return len(r.after.rows) == 0 && len(r.follow.rows) == 0 && r.accepted > 0 && len(r.drops()) == 0
-			}},
+			}, nil, nil},
 		{"connection refused", "all kept, follow-up backs off (no new attempt)",
-			refused, keptBackedOff},
+			refused, keptBackedOff, nil, nil},
 		{"blackhole (accepts, never answers)", "all kept, hook ends at the budget, follow-up backs off",
-			blackhole, keptBackedOff},
+			blackhole, keptBackedOff, nil, nil},
 		{"slow (every answer after 2 s)", "some delivered within the budget, what is not sent kept for later, nothing dropped",
 			func(t *testing.T) target { return faulty(t, otlpreceiver.Fault{Delay: 2 * time.Second}) },
 			func(r faultRun) bool {
 				// How much the follow-up dispatch gets through depends on where in its
 				// budget the 2 s answers fall: all of it is as right as part of it.
 				return r.accepted > 0 && len(r.drops()) == 0
-			}},
+			}, nil, nil},
 		{"500 on every request", "all kept, each row tried once per dispatch (rows share requests), nothing dropped",
 			func(t *testing.T) target { return faulty(t, otlpreceiver.Fault{Status: 500}) },
 			func(r faultRun) bool {
 				// Two dispatches: the rows there before both were tried in each, once.
 				return r.kept() && r.reqs >= 1 && r.reqs <= len(r.after.rows) && r.followReqs >= 1 &&
 					r.followReqs <= len(r.follow.rows) && r.maxAttempts() == 2
-			}},
+			}, nil, nil},
 		{"503 + Retry-After: 120", "all kept, drain stops after one request, follow-up honours Retry-After",
 			func(t *testing.T) target {
 				return faulty(t, otlpreceiver.Fault{Status: 503, RetryAfter: "120"})
 			},
-			func(r faultRun) bool { return keptBackedOff(r) && r.reqs == 1 }},
+			func(r faultRun) bool { return keptBackedOff(r) && r.reqs == 1 }, nil, nil},
 		{"429 on every request", "all kept, drain stops after one request, follow-up backs off",
 			func(t *testing.T) target { return faulty(t, otlpreceiver.Fault{Status: 429}) },
-			func(r faultRun) bool { return keptBackedOff(r) && r.reqs == 1 }},
+			func(r faultRun) bool { return keptBackedOff(r) && r.reqs == 1 }, nil, nil},
 		{"400 on every request", "each row dropped as poison (http_400) once refused alone, buffer empty",
 			func(t *testing.T) target { return faulty(t, otlpreceiver.Fault{Status: 400}) },
 			func(r faultRun) bool {
@@ -258,7 +284,7 @@ func faultCases() []faultCase {
 				drops := r.drops()["http_400"]
 				return len(r.after.rows) == 0 && len(r.follow.rows) == 0 && r.accepted == 0 &&
 					drops > int64(len(r.before.rows)) && drops >= int64(r.reqs+r.followReqs-2)
-			}},
+			}, nil, nil},
 		{"413 for bodies over 1 KiB", "rows split until they fit, all delivered, nothing dropped",
 			func(t *testing.T) target {
 				return otlpTarget(t, "", otlpreceiver.WithFaults(func(_ int, r *http.Request) otlpreceiver.Fault {
@@ -270,24 +296,114 @@ func faultCases() []faultCase {
 			},
 			func(r faultRun) bool {
 				return len(r.follow.rows) == 0 && len(r.drops()) == 0 && r.accepted > 0 && r.reqs > len(r.before.rows)+1
-			}},
+			}, nil, nil},
 		{"307 redirect to a healthy receiver", "not followed: all kept, the other receiver gets nothing, follow-up backs off",
-			redirect, func(r faultRun) bool { return keptBackedOff(r) && r.elsewhere == 0 && r.reqs == 1 }},
+			redirect, func(r faultRun) bool { return keptBackedOff(r) && r.elsewhere == 0 && r.reqs == 1 }, nil, nil},
 		{"wrong CA", "TLS verification fails: all kept, no request, follow-up backs off",
 			func(t *testing.T) target { return tlsTarget(t, testcerts.LeafOptions{}, true) },
-			func(r faultRun) bool { return keptBackedOff(r) && r.reqs == 0 }},
+			func(r faultRun) bool { return keptBackedOff(r) && r.reqs == 0 }, nil, nil},
 		{"TLS 1.0-1.1 only server", "handshake refused (charmtrace needs TLS 1.2+): all kept, no request, follow-up backs off",
-			oldTLS, func(r faultRun) bool { return keptBackedOff(r) && r.reqs == 0 }},
+			oldTLS, func(r faultRun) bool { return keptBackedOff(r) && r.reqs == 0 }, nil, nil},
 		{"wrong hostname", "certificate for another name: all kept, no request, follow-up backs off",
 			func(t *testing.T) target {
 				return tlsTarget(t, testcerts.LeafOptions{Hosts: []string{"tempo.example.invalid"}}, false)
 			},
-			func(r faultRun) bool { return keptBackedOff(r) && r.reqs == 0 }},
+			func(r faultRun) bool { return keptBackedOff(r) && r.reqs == 0 }, nil, nil},
 		{"expired certificate", "verification fails: all kept, no request, follow-up backs off",
 			func(t *testing.T) target {
 				return tlsTarget(t, testcerts.LeafOptions{NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(-24 * time.Hour)}, false)
 			},
-			func(r faultRun) bool { return keptBackedOff(r) && r.reqs == 0 }},
+			func(r faultRun) bool { return keptBackedOff(r) && r.reqs == 0 }, nil, nil},
+		{"401 on every request", "describes the destination: all kept, drain stops after one request, follow-up backs off, warned",
+			func(t *testing.T) target { return faulty(t, otlpreceiver.Fault{Status: 401}) },
+			func(r faultRun) bool { return keptBackedOff(r) && r.reqs == 1 && r.warned("HTTP 401") }, nil, nil},
+		{"403 on every request", "describes the destination: all kept, drain stops after one request, follow-up backs off, warned",
+			func(t *testing.T) target { return faulty(t, otlpreceiver.Fault{Status: 403}) },
+			func(r faultRun) bool { return keptBackedOff(r) && r.reqs == 1 && r.warned("HTTP 403") }, nil, nil},
+		{"404, then 200 once the ingress routes", "nothing dropped while 404; every stored span delivered once it answers (follow-up after the window)",
+			func(t *testing.T) target { return healing(t, otlpreceiver.Fault{Status: 404}) },
+			func(r faultRun) bool {
+				return r.reqs == 1 && len(r.after.rows) > len(r.before.rows) && len(r.drops()) == 0 &&
+					len(r.follow.rows) == 0 && r.accepted >= len(r.after.spans) && r.warned("HTTP 404")
+			},
+			nil, func(t *testing.T, u *e2e.Unit, tg target) {
+				tg.heal()
+				editSetting(t, u, "exporter.backoff", func(string) string { return "" }) // the window ends
+			}},
+		{"partial success (1 span of each request rejected)", "all rows delivered and removed, rejected spans counted in the buffer",
+			func(t *testing.T) target { return faulty(t, otlpreceiver.Fault{RejectSpans: 1}) },
+			func(r faultRun) bool {
+				return len(r.follow.rows) == 0 && len(r.drops()) == 0 && r.accepted > 0 &&
+					r.follow.stats.Counts["rejected_spans"] >= int64(r.reqs+r.followReqs)
+			}, nil, nil},
+		{"clock 24 h ahead when the back-off window was stored", "the window (503 + Retry-After) is moved a day ahead; the follow-up ignores it and delivers all",
+			func(t *testing.T) target { return healing(t, otlpreceiver.Fault{Status: 503, RetryAfter: "120"}) },
+			func(r faultRun) bool {
+				return r.reqs == 1 && r.followReqs > 0 && len(r.follow.rows) == 0 && len(r.drops()) == 0 && r.accepted > 0
+			},
+			nil, func(t *testing.T, u *e2e.Unit, tg target) {
+				tg.heal()
+				editSetting(t, u, "exporter.backoff", func(v string) string {
+					var w map[string]any
+					if err := json.Unmarshal([]byte(v), &w); err != nil {
+						t.Fatalf("back-off window %q: %v", v, err)
+					}
+					w["until"] = time.Now().Add(24 * time.Hour)
+					out, _ := json.Marshal(w)
+					return string(out)
+				})
+			}},
+		{"buffer locked by another process for the whole hook", "hook ends within the budget; nothing lost or dropped; one warning for the spans it could not store",
+			func(t *testing.T) target { return otlpTarget(t, "") },
+			func(r faultRun) bool {
+				return len(r.drops()) == 0 && len(r.after.rows) == len(r.before.rows) && r.wall <= exampleBudget+hangGuard
+			},
+			lockBuffer, nil},
+	}
+}
+
+// warned reports whether a warning of the run names the cause.
+func (r faultRun) warned(cause string) bool {
+	return slices.ContainsFunc(r.warnings, func(w string) bool { return strings.Contains(w, cause) })
+}
+
+// editSetting rewrites one setting of u's buffer between hooks, as time passing would.
+func editSetting(t *testing.T, u *e2e.Unit, key string, edit func(string) string) {
+	t.Helper()
+	b, err := buffer.Open(u.BufferPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx := context.Background()
+	v, err := b.Setting(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SetSetting(ctx, key, edit(v)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// lockBuffer holds a write transaction on u's buffer, as a sqlite3 shell left in
+// BEGIN IMMEDIATE or a juju exec would, until the returned function is called.
+func lockBuffer(t *testing.T, u *e2e.Unit) func() {
+	t.Helper()
+	db, err := sql.Open("sqlite", u.BufferPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(`INSERT INTO settings (key, value) VALUES ('reliability.lock', 'held')`); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		tx.Rollback()
+		db.Close()
 	}
 }
 
@@ -295,7 +411,7 @@ func faultCases() []faultCase {
 // receiver (their spans wait in the buffer), relates the CA if the target is https,
 // then relates charm-tracing to the target (the hook under test: it drains) and runs
 // one update-status after it.
-func runFault(t *testing.T, w *world, tg target) faultRun {
+func runFault(t *testing.T, w *world, c faultCase, tg target) faultRun {
 	u := w.unit(t, "faulty/0")
 	var run faultRun
 	dispatch(t, u, e2e.Hook{Name: "install"})
@@ -314,9 +430,19 @@ func runFault(t *testing.T, w *world, tg target) faultRun {
 	}
 	run.before = read()
 	rel := relate(t, u, "charm-tracing", "tempo", map[string]string{"receivers": e2e.TempoReceivers(tg.url)})
+	var release func()
+	if c.during != nil {
+		release = c.during(t, u)
+	}
 	res := dispatch(t, u, relHook(rel, "changed"))
+	if release != nil {
+		release()
+	}
 	run.wall, run.reqs, run.warnings = res.Duration, tg.requests(), warnings(res)
 	run.after = read()
+	if c.between != nil {
+		c.between(t, u, tg)
+	}
 	res = dispatch(t, u, e2e.Hook{Name: "update-status"})
 	run.followWall, run.followReqs = res.Duration, tg.requests()-run.reqs
 	run.warnings = append(run.warnings, warnings(res)...)
@@ -332,7 +458,7 @@ func testFaultMatrix(t *testing.T, w *world, sum *summary) {
 	var walls []time.Duration
 	for _, c := range faultCases() {
 		t.Run(c.name, func(t *testing.T) {
-			run := runFault(t, w, c.start(t))
+			run := runFault(t, w, c, c.start(t))
 			t.Logf("%s: hook %v, follow-up %v, %s, warnings %q", c.name, run.wall.Round(time.Millisecond),
 				run.followWall.Round(time.Millisecond), run.describe(), run.warnings)
 			sum.check(t, "2", "fault: "+c.name, c.expected, run.describe(), c.judge(run))

@@ -31,7 +31,8 @@ func integrityCheck(path string) (string, error) {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return "absent", nil
 	}
-	db, err := sql.Open("sqlite", path)
+	// Another process may be writing (the kill torture's companion): wait for its lock.
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		return "", err
 	}

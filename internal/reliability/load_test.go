@@ -121,6 +121,10 @@ func testTwoProcessesOneBuffer(t *testing.T, w *world, sum *summary, sc scale) {
 	sum.check(t, "6", "two processes on one buffer (hook + exec), both draining to a receiver",
 		"0 lost, every dispatch exits 0, no \"database is locked\" surfaced, no warning", observed,
 		len(failures) == 0 && len(lost) == 0 && len(warns) == 0 && len(locked) == 0)
+	// No kill here: a trace received twice could only come from both processes
+	// draining the same rows at once, which the drain lease forbids.
+	sum.check(t, "6", "two processes on one buffer: traces received twice",
+		"0 (one drain at a time: the drain lease)", fmt.Sprintf("%d", dups), dups == 0)
 }
 
 // testManyUnits drains sc.units units, each its own processes and buffer, into one

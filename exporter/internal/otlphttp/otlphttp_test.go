@@ -21,8 +21,9 @@ func TestClassify(t *testing.T) {
 		want       Outcome
 	}{
 		{200, false, Delivered}, {202, false, Delivered}, {204, true, Delivered},
-		{400, false, Poison}, {401, false, Poison}, {403, false, Poison}, {404, false, Poison},
-		{405, false, Poison}, {415, false, Poison}, {400, true, Poison},
+		{400, false, Poison}, {400, true, Poison},
+		{401, false, Refused}, {403, false, Refused}, {404, false, Refused},
+		{405, false, Refused}, {415, false, Refused}, {422, false, Refused}, {404, true, Refused},
 		{413, false, TooLarge}, {413, true, TooLarge},
 		{408, false, Retry}, {500, false, Retry}, {501, false, Retry},
 		{408, true, Unavailable}, {500, true, Unavailable},

@@ -12,8 +12,9 @@ const (
 	// Delivered: 2xx. Delete the row (a partial success included: the OTLP
 	// spec forbids resending it).
 	Delivered Outcome = iota
-	// Poison: a 4xx other than 408, 413 and 429. The receiver will never
-	// take this row; drop it and count it.
+	// Poison: 400. The receiver says the payload itself is bad and will never
+	// take it; a row refused alone is dropped and counted. It is the only
+	// status, with 413 to a row that cannot be split, that may cost a row.
 	Poison
 	// TooLarge: 413. Split the row and send the halves.
 	TooLarge
@@ -24,6 +25,11 @@ const (
 	// a while: transport and TLS failures, redirects, 429, 502, 503, 504 and
 	// any answer carrying Retry-After.
 	Unavailable
+	// Refused: a 4xx that describes the destination, not the payload (401,
+	// 403, 404, 405, ...): a wrong URL, a missing credential, an ingress that
+	// does not route yet. Every row is kept and the receiver is left alone
+	// for a while, as for Unavailable; the operator has something to fix.
+	Refused
 )
 
 func (o Outcome) String() string {
@@ -38,6 +44,8 @@ func (o Outcome) String() string {
 		return "retry"
 	case Unavailable:
 		return "unavailable"
+	case Refused:
+		return "refused"
 	}
 	return fmt.Sprintf("Outcome(%d)", int(o))
 }
@@ -57,8 +65,12 @@ func classify(status int, hasRetryAfter bool) Outcome {
 		return Unavailable
 	case status == http.StatusRequestTimeout, status >= 500 && status < 600:
 		return Retry
-	case status >= 400 && status < 500:
+	case status == http.StatusBadRequest:
 		return Poison
+	case status >= 400 && status < 500:
+		// In COS, Tempo's ingress answers 404 until Traefik routes it: exactly
+		// when the buffer must hold on to the install and start traces.
+		return Refused
 	default:
 		// 1xx leftovers and 3xx: a redirect is not followed (a POST turned
 		// into a GET would look delivered), and nothing else is an answer.
