@@ -3,9 +3,10 @@
 //
 // A symbolic link at a database path or a sidecar path (-wal, -shm, -journal) would make
 // a chmod, or SQLite's writes, land on whatever the link points to. The functions here
-// open with O_NOFOLLOW and change the mode through the descriptor they opened, so there
-// is no window between checking a path and acting on it in which a link could be swapped
-// in. What to do about a link found (move it aside, refuse) is the caller's decision.
+// look with lstat, and where a mode must change, open with O_NOFOLLOW and change it
+// through the descriptor they opened, so a link swapped in between the look and the change
+// is refused, not followed. What to do about a link found (move it aside, refuse) is the
+// caller's decision.
 //
 // SQLite itself opens the files by name afterwards; a link planted between these checks
 // and that open is not caught here. Planting one needs write access to the charm

@@ -33,14 +33,26 @@ func Create(path string) (created bool, err error) {
 }
 
 // Tighten makes sure path is a regular file, not a link, and sets its mode to 0600 if it
-// is looser. The path is opened without following a link and without blocking (a FIFO
-// planted there must not hang the caller), and the mode is changed through that
-// descriptor, so the file checked is the file changed. A missing path is an error wrapping
-// fs.ErrNotExist; a link one wrapping ErrSymlink (the link and its target untouched);
-// anything else but a regular file one wrapping ErrNotRegular.
+// is looser. A missing path is an error wrapping fs.ErrNotExist; a link one wrapping
+// ErrSymlink (the link and its target untouched); anything else but a regular file one
+// wrapping ErrNotRegular.
+//
+// A file already private is only looked at (lstat), never opened: closing a descriptor
+// drops every POSIX lock the process holds on the file, so opening a database that another
+// connection of this process has open would silently unlock it. Only a looser file is
+// opened — without following a link and without blocking (a FIFO must not hang the
+// caller) — checked to be the file looked at, and changed through that descriptor, so the
+// file checked is the file changed.
 func Tighten(path string) error {
-	if err := refuseLink(path); err != nil {
+	before, err := os.Lstat(path)
+	if err != nil {
 		return err
+	}
+	if err := checkRegular(path, before); err != nil {
+		return err
+	}
+	if before.Mode().Perm() == Mode {
+		return nil
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|oNoFollow|syscall.O_NONBLOCK, 0)
 	if err != nil {
@@ -54,13 +66,24 @@ func Tighten(path string) error {
 	if err != nil {
 		return err
 	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s %w (%v)", path, ErrNotRegular, fi.Mode().Type())
+	if err := checkRegular(path, fi); err != nil {
+		return err
 	}
-	if fi.Mode().Perm() != Mode {
-		if err := f.Chmod(Mode); err != nil {
-			return fmt.Errorf("restrict %s to mode 0600: %w", path, err)
-		}
+	if !os.SameFile(before, fi) {
+		return fmt.Errorf("%s was replaced while its mode was being checked", path)
+	}
+	if err := f.Chmod(Mode); err != nil {
+		return fmt.Errorf("restrict %s to mode 0600: %w", path, err)
+	}
+	return nil
+}
+
+func checkRegular(path string, fi fs.FileInfo) error {
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return fmt.Errorf("%s %w", path, ErrSymlink)
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("%s %w (%v)", path, ErrNotRegular, fi.Mode().Type())
 	}
 	return nil
 }
@@ -69,13 +92,4 @@ func Tighten(path string) error {
 func IsLink(path string) bool {
 	fi, err := os.Lstat(path)
 	return err == nil && fi.Mode()&fs.ModeSymlink != 0
-}
-
-// refuseLink is the check made before opening, so that the error is the same on systems
-// without O_NOFOLLOW; where there is one, the open is what closes the race.
-func refuseLink(path string) error {
-	if IsLink(path) {
-		return fmt.Errorf("%s %w", path, ErrSymlink)
-	}
-	return nil
 }
