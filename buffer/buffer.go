@@ -75,7 +75,7 @@ func Open(path string, opts ...Option) (*Buffer, error) {
 		}
 		return b, nil
 	}
-	if _, err := createFile(path); err != nil {
+	if err := b.createFile(); err != nil {
 		return nil, err
 	}
 	err = b.connect()
@@ -90,7 +90,7 @@ func Open(path string, opts ...Option) (*Buffer, error) {
 		}
 		b.warnings = append(b.warnings, fmt.Sprintf(
 			"buffer: %s was not a usable trace buffer (%v); moved it to %s and started a fresh one", path, err, dest))
-		if _, err = createFile(path); err == nil {
+		if err = b.createFile(); err == nil {
 			if err = b.connect(); err == nil {
 				err = b.ensureSchema(context.Background())
 			}

@@ -30,7 +30,9 @@
 // The file is created with O_EXCL and mode 0600 before SQLite opens it, so it
 // is never briefly world-readable. An existing file, and any -journal, -wal or
 // -shm sidecar left beside it, is set to 0600. SQLite creates its sidecars
-// with the mode of the database file, so they are 0600 too.
+// with the mode of the database file, so they are 0600 too. A symbolic link at
+// the file or a sidecar is never followed: Open refuses it with an error
+// wrapping ErrSymlink and leaves the link and its target untouched.
 //
 // # Coexistence with the Python framework
 //

@@ -4,22 +4,21 @@ import (
 	"bytes"
 	cryptotls "crypto/tls"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
-	"fmt"
 )
 
-// ErrNoCertificates reports a CA bundle that is not empty but holds no usable
-// certificate. The wrapping error says how many PEM blocks were skipped, or that
-// there was none.
+// ErrNoCertificates reports a CA bundle that is not empty but holds no PEM
+// block at all.
 var ErrNoCertificates = errors.New("CA bundle holds no usable certificate")
 
 // Config returns a client TLS configuration that trusts exactly the
-// certificates in caPEM, a concatenation of PEM "CERTIFICATE" blocks. Blocks of
-// other types, blocks with headers and certificates that fail to parse are
-// skipped; if nothing is left the result is an error wrapping
-// ErrNoCertificates. A caPEM that is empty or only whitespace selects the
-// system roots. Every call returns a new Config the caller may modify.
+// certificates in caPEM, a concatenation of PEM "CERTIFICATE" blocks (see
+// Certificates). A bundle holding anything else — a private key, another block
+// type, a certificate that does not parse — is refused with an error wrapping
+// ErrNotCertificate, rather than trusted in part; one holding no PEM block at
+// all, with an error wrapping ErrNoCertificates. A caPEM that is empty or only
+// whitespace selects the system roots. Every call returns a new Config the
+// caller may modify.
 func Config(caPEM []byte) (*cryptotls.Config, error) {
 	cfg := &cryptotls.Config{
 		MinVersion: cryptotls.VersionTLS12,
@@ -28,42 +27,14 @@ func Config(caPEM []byte) (*cryptotls.Config, error) {
 	if len(bytes.TrimSpace(caPEM)) == 0 {
 		return cfg, nil // nil RootCAs: the system roots
 	}
-	pool, err := certPool(caPEM)
+	certs, err := Certificates(caPEM)
 	if err != nil {
 		return nil, err
 	}
+	pool := x509.NewCertPool()
+	for _, c := range certs {
+		pool.AddCert(c)
+	}
 	cfg.RootCAs = pool
 	return cfg, nil
-}
-
-// certPool parses a PEM bundle itself rather than through
-// x509.CertPool.AppendCertsFromPEM, which hides how many blocks it skipped.
-func certPool(caPEM []byte) (*x509.CertPool, error) {
-	pool := x509.NewCertPool()
-	added, skipped := 0, 0
-	for rest := caPEM; ; {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		if block.Type != "CERTIFICATE" || len(block.Headers) != 0 {
-			skipped++
-			continue
-		}
-		cert, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			skipped++
-			continue
-		}
-		pool.AddCert(cert)
-		added++
-	}
-	if added == 0 && skipped == 0 {
-		return nil, fmt.Errorf("%w: no PEM block found", ErrNoCertificates)
-	}
-	if added == 0 {
-		return nil, fmt.Errorf("%w: %d PEM block(s) skipped", ErrNoCertificates, skipped)
-	}
-	return pool, nil
 }

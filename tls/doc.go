@@ -15,9 +15,11 @@
 //     RootCAs verbatim, so an intermediate CA alone verifies a leaf it signed
 //     (Go treats every pool certificate as an anchor, the equivalent of
 //     OpenSSL's partial-chain flag). An empty bundle means the system roots.
-//   - A non-empty bundle without a single usable certificate is an error that
-//     says how many PEM blocks were skipped, instead of silently trusting
-//     nothing or everything.
+//   - A bundle is certificates only: one holding a private key, another PEM
+//     type or a certificate that does not parse is refused whole, with an
+//     error that names the block by number and type and never quotes it,
+//     instead of silently trusting part of it. Certificates and
+//     EncodeCertificates let a caller keep only the certificates of a bundle.
 //   - Verification is never switched off.
 //   - HTTP/1.1 only, chosen through http.Transport.Protocols so no tls.Config
 //     is mutated to get there.

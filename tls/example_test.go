@@ -33,5 +33,5 @@ func Example() {
 	fmt.Println(err)
 	// Output:
 	// HTTP/1.1 200
-	// CA bundle holds no usable certificate: 1 PEM block(s) skipped
+	// CA bundle holds something other than certificates: PEM block 1 is "PRIVATE KEY", not a certificate
 }

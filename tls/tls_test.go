@@ -113,45 +113,61 @@ func TestConfigReturnsFreshConfigs(t *testing.T) {
 }
 
 func TestConfigRejectsBundleWithoutCertificates(t *testing.T) {
-	garbageCert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte("not DER")})
-	key := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: []byte{1, 2, 3}})
-	withHeaders := pem.EncodeToMemory(&pem.Block{
-		Type: "CERTIFICATE", Headers: map[string]string{"Proc-Type": "4,ENCRYPTED"},
-		Bytes: newRoot(t, "r").Cert.Raw,
-	})
+	cfg, err := charmtls.Config([]byte("this is not PEM"))
+	if !errors.Is(err, charmtls.ErrNoCertificates) || cfg != nil {
+		t.Fatalf("Config = %v, %v; want ErrNoCertificates", cfg, err)
+	}
+}
+
+// A bundle is certificates only: a private key published as the CA, another block type,
+// an encrypted block or a certificate that does not parse is refused whole, even beside
+// good certificates, and the error never quotes the block.
+func TestConfigRefusesAnythingButCertificates(t *testing.T) {
+	good := newRoot(t, "root").PEM()
+	const secret = "SECRETKEYMATERIAL"
+	key := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: []byte(secret)})
 	cases := []struct {
 		name   string
-		bundle string
+		bundle []byte
 		want   string
 	}{
-		{"text", "this is not PEM", "no PEM block found"},
-		{"garbage cert", string(garbageCert), "1 PEM block(s) skipped"},
-		{"key, garbage and header", string(key) + string(garbageCert) + string(withHeaders), "3 PEM block(s) skipped"},
+		{"private key alone", key, `block 1 is "PRIVATE KEY"`},
+		{"private key after a good certificate", append(append([]byte{}, good...), key...), `block 2 is "PRIVATE KEY"`},
+		{"RSA key", pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: []byte(secret)}), `"RSA PRIVATE KEY"`},
+		{"garbage certificate", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte(secret)}), "not a valid certificate"},
+		{"encrypted certificate", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Headers: map[string]string{"Proc-Type": "4,ENCRYPTED"}, Bytes: []byte(secret)}), "headers"},
+		{"escape in the type", pem.EncodeToMemory(&pem.Block{Type: "X\x1b[31m", Bytes: []byte(secret)}), `\x1b`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			cfg, err := charmtls.Config([]byte(c.bundle))
-			if !errors.Is(err, charmtls.ErrNoCertificates) {
-				t.Fatalf("err = %v, want ErrNoCertificates", err)
-			}
-			if cfg != nil {
-				t.Error("config returned along with the error")
+			cfg, err := charmtls.Config(c.bundle)
+			if !errors.Is(err, charmtls.ErrNotCertificate) || cfg != nil {
+				t.Fatalf("Config = %v, %v; want ErrNotCertificate", cfg, err)
 			}
 			if !strings.Contains(err.Error(), c.want) {
 				t.Errorf("err = %q, want it to say %q", err, c.want)
+			}
+			if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), "U0VDUkVU") || strings.ContainsRune(err.Error(), 0x1b) {
+				t.Errorf("err = %q quotes the block", err)
 			}
 		})
 	}
 }
 
-func TestConfigSkipsBadBlocksKeepsGoodOnes(t *testing.T) {
-	ca := newRoot(t, "root")
-	srv := testcerts.NewTLSServer(okHandler, newLeaf(t, ca, testcerts.LeafOptions{}), 0, 0)
-	defer srv.Close()
-	junk := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte("junk")})
-	bundle := append(append(junk, []byte("stray text\n")...), ca.PEM()...)
-	if _, err := get(t, bundle, srv.URL); err != nil {
-		t.Fatalf("good CA after a junk block was not used: %v", err)
+// Text between blocks (the comment lines of a distribution's bundle) is not a block: it
+// is ignored, and EncodeCertificates gives back the certificates alone.
+func TestCertificatesKeepsOnlyCertificates(t *testing.T) {
+	a, b := newRoot(t, "a"), newRoot(t, "b")
+	bundle := append(append([]byte("# Issuer: a\n"), a.PEM()...), append([]byte("# Issuer: b\n"), b.PEM()...)...)
+	certs, err := charmtls.Certificates(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(certs) != 2 || !certs[0].Equal(a.Cert) || !certs[1].Equal(b.Cert) {
+		t.Fatalf("got %d certificates", len(certs))
+	}
+	if got, want := string(charmtls.EncodeCertificates(certs)), string(a.PEM())+string(b.PEM()); got != want {
+		t.Errorf("EncodeCertificates = %q, want %q", got, want)
 	}
 }
 

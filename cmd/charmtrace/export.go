@@ -93,7 +93,8 @@ func writeJSON(w io.Writer, r buffer.Row, td *tracepb.TracesData) error {
 	if err != nil {
 		return fmt.Errorf("row %d: %w", r.ID, err)
 	}
-	_, err = w.Write(append(js, '\n'))
+	// jsonSafe: a reader may well print this on a terminal.
+	_, err = w.Write(append(jsonSafe(js), '\n'))
 	return err
 }
 

@@ -66,6 +66,7 @@ type dispatch struct {
 	at      time.Duration     // after fixtureStart
 	parent  trace.SpanContext // Juju's remote parent, if any
 	failure string            // the hook tool fails with this message
+	rerun   string            // a deferred event this dispatch re-runs first, if any
 }
 
 // writeDispatches records the dispatches through the OTel SDK and the charmtrace
@@ -96,7 +97,14 @@ func writeDispatches(path string, ds ...dispatch) error {
 		}
 		ctx, root := tracer.Start(ctx, d.event, trace.WithTimestamp(t0), trace.WithSpanKind(trace.SpanKindServer),
 			trace.WithAttributes(attribute.String("juju.event", d.event)))
-		hctx, handler := tracer.Start(ctx, d.event+": onEvent", trace.WithTimestamp(t0.Add(10*time.Millisecond)))
+		if d.rerun != "" {
+			// As tracing's handler spans mark a re-run of a deferred event.
+			_, rerun := tracer.Start(ctx, d.rerun+": onEvent", trace.WithTimestamp(t0.Add(time.Millisecond)),
+				trace.WithAttributes(attribute.String("juju.event", d.rerun), attribute.Bool("juju.deferred", true)))
+			rerun.End(trace.WithTimestamp(t0.Add(5 * time.Millisecond)))
+		}
+		hctx, handler := tracer.Start(ctx, d.event+": onEvent", trace.WithTimestamp(t0.Add(10*time.Millisecond)),
+			trace.WithAttributes(attribute.String("juju.event", d.event), attribute.Bool("juju.deferred", false)))
 		_, tool := tracer.Start(hctx, "secret-get", trace.WithTimestamp(t0.Add(20*time.Millisecond)),
 			trace.WithAttributes(attribute.String("juju.tool", "secret-get")))
 		if d.failure != "" {

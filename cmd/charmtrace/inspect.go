@@ -96,14 +96,19 @@ func inspect(ctx context.Context, b *buffer.Buffer) (*inspection, error) {
 	if err != nil {
 		return nil, explain(b.Path(), err)
 	}
+	// Every text from the file (content types, drop reasons, the URL) is made printable
+	// here, so that the text and the JSON output are both safe to show.
 	in := &inspection{
-		Path: b.Path(), FileBytes: st.FileBytes, Rows: st.Rows, Bytes: st.Bytes,
+		Path: printable(b.Path()), FileBytes: st.FileBytes, Rows: st.Rows, Bytes: st.Bytes,
 		Priorities:    []priorityCount{},
 		Formats:       map[string]int64{},
 		Destination:   viewDestination(dest),
-		Drops:         st.Drops,
+		Drops:         map[string]int64{},
 		RejectedSpans: st.Counts[exporter.CountRejectedSpans],
 		Malformed:     st.Malformed,
+	}
+	for reason, n := range st.Drops {
+		in.Drops[printable(reason)] += n
 	}
 	for _, p := range st.Priorities {
 		in.Priorities = append(in.Priorities, priorityCount{p.Priority, p.Rows, p.Bytes})
@@ -121,7 +126,7 @@ func inspect(ctx context.Context, b *buffer.Buffer) (*inspection, error) {
 		if err != nil {
 			return nil, explain(b.Path(), err)
 		}
-		in.Formats[r.Mime]++
+		in.Formats[printable(r.Mime)]++
 		if r.Attempts > 0 {
 			in.FailedRows++
 			in.MaxAttempts = max(in.MaxAttempts, r.Attempts)
@@ -131,7 +136,7 @@ func inspect(ctx context.Context, b *buffer.Buffer) (*inspection, error) {
 }
 
 func viewDestination(d buffer.Destination) destinationView {
-	v := destinationView{URL: safeURL(d.URL), CASet: strings.TrimSpace(d.CA) != ""}
+	v := destinationView{URL: printable(safeURL(d.URL)), CASet: strings.TrimSpace(d.CA) != ""}
 	rest := []byte(d.CA)
 	for {
 		var block *pem.Block

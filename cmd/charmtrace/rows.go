@@ -51,7 +51,7 @@ func eachRow(ctx context.Context, b *buffer.Buffer, warn io.Writer, fn func(buff
 		td, err := decodeRow(r)
 		if err != nil {
 			bad++
-			fmt.Fprintf(warn, "warning: skipped %v\n", err)
+			fmt.Fprintf(warn, "warning: skipped %s\n", printable(err.Error()))
 			continue
 		}
 		if err := fn(r, td); err != nil {

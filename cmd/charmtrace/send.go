@@ -93,7 +93,7 @@ func runSend(ctx context.Context, s *streams, args []string) error {
 		return explain(b.Path(), err)
 	}
 	if before.Rows == 0 {
-		fmt.Fprintf(s.stdout, "nothing to send: %s holds no rows\n", pos[0])
+		fmt.Fprintf(s.stdout, "nothing to send: %s holds no rows\n", printable(pos[0]))
 		return nil
 	}
 	prog.total = before.Rows
@@ -115,7 +115,7 @@ func runSend(ctx context.Context, s *streams, args []string) error {
 		left = after.Rows
 	}
 
-	r := sendResult{rep: rep, total: before.Rows, left: left, keep: *keep, url: safeURL(*rawURL), path: pos[0]}
+	r := sendResult{rep: rep, total: before.Rows, left: left, keep: *keep, url: printable(safeURL(*rawURL)), path: printable(pos[0])}
 	switch {
 	case ctx.Err() != nil:
 		r.stopped = "interrupted"
@@ -157,7 +157,7 @@ func (r *sendResult) print(w io.Writer) {
 	if n := sum(rep.Dropped); n > 0 {
 		var reasons []string
 		for _, k := range slices.Sorted(maps.Keys(rep.Dropped)) {
-			reasons = append(reasons, fmt.Sprintf("%s %d", k, rep.Dropped[k]))
+			reasons = append(reasons, fmt.Sprintf("%s %d", printable(k), rep.Dropped[k]))
 		}
 		verb := "dropped"
 		if r.keep {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/hex"
 	"slices"
+	"strings"
 
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
@@ -99,16 +100,58 @@ func sortNodes(ns []*spanNode) {
 	})
 }
 
-// matchesEvent reports whether the trace is a dispatch of the Juju event name: a root span
-// named name or carrying juju.event=name (charmtrace), or a root with a direct child named
-// "<name>: <handler>" (how ops names handler spans under its ops.main root).
-func (t *traceTree) matchesEvent(name string) bool {
+// dispatchOf reports whether the trace is a dispatch of the Juju event name: a root that
+// is the event (charmtrace names its root span after the event and sets juju.event), or a
+// root whose direct child is (ops names its handler spans "<event>: <handler>" under a
+// bare ops.main root). A re-run of a deferred event, which a later dispatch of another
+// event makes, is not a dispatch of it.
+func (t *traceTree) dispatchOf(name string) bool {
 	for _, r := range t.roots {
-		if r.span.Name == name || stringAttr(r.span.Attributes, "juju.event") == name {
+		if (r.span.Name == name || isEvent(r, name)) && !deferred(r) {
 			return true
 		}
 		for _, c := range r.children {
-			if len(c.span.Name) > len(name)+2 && c.span.Name[:len(name)+2] == name+": " {
+			if isEvent(c, name) && !deferred(c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// rerunOf reports whether a dispatch in the trace re-ran a deferred event name.
+func (t *traceTree) rerunOf(name string) bool {
+	for _, n := range t.spans {
+		if isEvent(n, name) && deferred(n) {
+			return true
+		}
+	}
+	return false
+}
+
+// failed reports whether some span of the trace has the status error.
+func (t *traceTree) failed() bool {
+	for _, n := range t.spans {
+		if n.span.Status.GetCode() == tracepb.Status_STATUS_CODE_ERROR {
+			return true
+		}
+	}
+	return false
+}
+
+// isEvent reports whether span n stands for the event name: charmtrace's juju.event
+// attribute (on the root and on handler spans), or a name "<name>: <handler>" (handler
+// spans of both).
+func isEvent(n *spanNode, name string) bool {
+	return stringAttr(n.span.Attributes, "juju.event") == name || strings.HasPrefix(n.span.Name, name+": ")
+}
+
+// deferred reports whether span n is the re-run of a deferred event: charmtrace sets
+// juju.deferred=true on it, ops deferred=true.
+func deferred(n *spanNode) bool {
+	for _, kv := range n.span.Attributes {
+		if kv.Key == "juju.deferred" || kv.Key == "deferred" {
+			if kv.Value.GetBoolValue() {
 				return true
 			}
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"cmp"
 	"context"
 	"encoding/hex"
@@ -8,13 +9,13 @@ import (
 	"io"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/charmtrace/charmtrace/buffer"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 )
 
-const treeUsage = `Usage: charmtrace tree [--event NAME] [--trace ID] DB
+const treeUsage = `Usage: charmtrace tree [--event NAME [--reruns]] [--trace ID] [--failed] [--attrs] DB
 
 Shows every trace in the buffer DB as an indented waterfall, oldest trace first: one
 line per span with its name, duration, status (ok, error, or blank when unset) and a
@@ -22,11 +23,23 @@ bar placing the span within its trace, followed by the status message of failed 
 
 Spans are grouped by trace id across rows, so a dispatch whose spans were exported in
 several batches, or several dispatches sharing a trace through a Juju parent, show as
-one tree. A span whose parent is not in the buffer is shown at the top level.
+one tree. A span whose parent is not in the buffer is shown at the top level; spans whose
+parents form a cycle are counted, not shown.
 
---event keeps the traces of one Juju event: a root span named NAME or with the attribute
-juju.event=NAME (charmtrace), or a root with a child span named "NAME: <handler>" (ops).
-The file is opened read-only and never modified.
+--event keeps the dispatches of one Juju event: a root span named NAME or with the
+attribute juju.event=NAME (charmtrace), or a root with a child span named
+"NAME: <handler>" (ops), that is not a re-run of a deferred event. A deferred event is
+re-run at the start of later dispatches of other events; --reruns adds the traces of
+those dispatches too (their re-run handler spans carry juju.deferred=true in charmtrace,
+deferred=true in ops).
+
+--failed keeps the traces in which some span has the status error.
+--attrs shows each span's attributes under it, and each trace's resource attributes.
+
+Names longer than the name column, and long messages and values, are cut with a "…".
+Every text taken from the file is shown with control, bidi and other invisible
+characters written as escapes (\x1b, \u202e), so a crafted file cannot drive the
+terminal. The file is opened read-only and never modified.
 `
 
 // Layout of a span line.
@@ -35,19 +48,26 @@ const (
 	maxIndent = 20
 	barWidth  = 40
 	msgWidth  = 80
+	attrWidth = 120 // an attribute line, key and value
 )
 
 func runTree(ctx context.Context, s *streams, args []string) error {
 	fs := newFlagSet(s, "tree", treeUsage)
-	event := fs.String("event", "", "show only traces of the Juju event `NAME` (for example install)")
+	event := fs.String("event", "", "show only dispatches of the Juju event `NAME` (for example install)")
+	reruns := fs.Bool("reruns", false, "with --event, also show dispatches that re-ran a deferred NAME")
 	traceID := fs.String("trace", "", "show only the trace with this `ID` (32 hex digits)")
+	failed := fs.Bool("failed", false, "show only traces with a span whose status is error")
+	attrs := fs.Bool("attrs", false, "show each span's attributes and each trace's resource attributes")
 	pos, err := fs.parse(args, 1, "one buffer file")
 	if err != nil {
 		return err
 	}
+	if *reruns && *event == "" {
+		return usagef("--reruns needs --event")
+	}
 	wantID := strings.ToLower(*traceID)
 	if b, err := hex.DecodeString(wantID); wantID != "" && (err != nil || len(b) != 16) {
-		return usagef("--trace %q is not a trace id (32 hex digits)", *traceID)
+		return usagef("--trace %q is not a trace id (32 hex digits)", printable(*traceID))
 	}
 	b, err := openReadOnly(ctx, pos[0])
 	if err != nil {
@@ -63,52 +83,103 @@ func runTree(ctx context.Context, s *streams, args []string) error {
 	if err != nil {
 		return err
 	}
+	keep := func(t *traceTree) bool {
+		switch {
+		case wantID != "" && t.id != wantID:
+			return false
+		case *failed && !t.failed():
+			return false
+		case *event != "":
+			return t.dispatchOf(*event) || (*reruns && t.rerunOf(*event))
+		}
+		return true
+	}
 	shown := 0
+	w := bufio.NewWriter(s.stdout)
 	for _, t := range set.traces() {
-		if (wantID != "" && t.id != wantID) || (*event != "" && !t.matchesEvent(*event)) {
+		if !keep(t) {
 			continue
 		}
 		if shown > 0 {
-			fmt.Fprintln(s.stdout)
+			fmt.Fprintln(w)
 		}
-		t.print(s.stdout)
+		t.printWith(w, *attrs)
 		shown++
+	}
+	if err := w.Flush(); err != nil {
+		return err
 	}
 	if shown == 0 {
 		if len(set.byID) == 0 {
-			fmt.Fprintf(s.stderr, "no traces in %s\n", pos[0])
+			fmt.Fprintf(s.stderr, "no traces in %s\n", printable(pos[0]))
 		} else {
-			fmt.Fprintf(s.stderr, "none of the %d traces in %s matches\n", len(set.byID), pos[0])
+			fmt.Fprintf(s.stderr, "none of the %d traces in %s matches\n", len(set.byID), printable(pos[0]))
 		}
 	}
 	return skipped
 }
 
-func (t *traceTree) print(w io.Writer) {
-	unit := ""
+// print shows the trace without attributes (demo's view).
+func (t *traceTree) print(w io.Writer) { t.printWith(w, false) }
+
+// printWith shows the trace, and with attrs the resource's and each span's attributes.
+func (t *traceTree) printWith(w io.Writer, attrs bool) {
+	var res []*commonpb.KeyValue
 	if len(t.roots) > 0 {
-		r := t.roots[0].resource.GetAttributes()
-		unit = cmp.Or(stringAttr(r, "juju_unit"), stringAttr(r, "service.name"))
+		res = t.roots[0].resource.GetAttributes()
 	}
 	fmt.Fprintf(w, "trace %s  %s  %s  %s", t.id, time.Unix(0, int64(t.start)).UTC().Format(timeLayout),
 		formatDuration(t.end-t.start), plural(int64(len(t.spans)), "span"))
-	if unit != "" {
-		fmt.Fprintf(w, "  %s", printable(unit))
+	if unit := cmp.Or(stringAttr(res, "juju_unit"), stringAttr(res, "service.name")); unit != "" {
+		fmt.Fprintf(w, "  %s", truncate(printable(unit), msgWidth))
 	}
 	fmt.Fprintln(w)
+	if attrs {
+		for _, kv := range res {
+			fmt.Fprintf(w, "  resource %s\n", formatAttr(kv, attrWidth))
+		}
+	}
+	// An explicit stack, not recursion: a crafted file can chain spans a million deep.
+	// Children are pushed last first, so they come off in order.
+	type item struct {
+		n     *spanNode
+		depth int
+	}
+	stack := make([]item, 0, len(t.roots))
+	for i := len(t.roots) - 1; i >= 0; i-- {
+		stack = append(stack, item{t.roots[i], 0})
+	}
 	printed := 0
-	for _, r := range t.roots {
-		printed += t.printNode(w, r, 0)
+	seen := make(map[*spanNode]bool, len(t.spans))
+	for len(stack) > 0 {
+		it := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[it.n] { // cannot happen with one parent per span; cheap insurance
+			continue
+		}
+		seen[it.n] = true
+		t.printSpan(w, it.n, it.depth, attrs)
+		printed++
+		for i := len(it.n.children) - 1; i >= 0; i-- {
+			stack = append(stack, item{it.n.children[i], it.depth + 1})
+		}
 	}
 	if hidden := len(t.spans) - printed; hidden > 0 {
 		fmt.Fprintf(w, "  (%s not shown: their parent ids form a cycle)\n", plural(int64(hidden), "span"))
 	}
 }
 
-// printNode prints n and its descendants and returns how many spans it printed.
-func (t *traceTree) printNode(w io.Writer, n *spanNode, depth int) int {
-	indent := strings.Repeat(" ", min(2+2*depth, maxIndent))
-	name := truncate(indent+printable(n.span.Name), nameWidth)
+// printSpan prints the line of one span at depth, and its attributes if asked to.
+// Indentation stops growing at maxIndent; deeper spans say their depth instead.
+func (t *traceTree) printSpan(w io.Writer, n *spanNode, depth int, attrs bool) {
+	width := 2 + 2*depth
+	label := printable(n.span.Name)
+	if width > maxIndent {
+		width = maxIndent
+		label = fmt.Sprintf("[%d] %s", depth, label)
+	}
+	indent := strings.Repeat(" ", width)
+	name := truncate(indent+label, nameWidth)
 	status, msg := "", ""
 	switch n.span.Status.GetCode() {
 	case tracepb.Status_STATUS_CODE_OK:
@@ -121,11 +192,11 @@ func (t *traceTree) printNode(w io.Writer, n *spanNode, depth int) int {
 		line += "  " + truncate(printable(msg), msgWidth)
 	}
 	fmt.Fprintln(w, line)
-	count := 1
-	for _, c := range n.children {
-		count += t.printNode(w, c, depth+1)
+	if attrs {
+		for _, kv := range n.span.Attributes {
+			fmt.Fprintf(w, "%s    %s\n", indent, formatAttr(kv, attrWidth))
+		}
 	}
-	return count
 }
 
 // bar draws n's place in the trace: barWidth cells for the trace's whole span of time,
@@ -157,23 +228,4 @@ func formatDuration(ns uint64) string {
 		}
 	}
 	return d.String()
-}
-
-// printable replaces control characters, so that a span name cannot move the cursor or
-// change colours in the reader's terminal.
-func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return '?'
-		}
-		return r
-	}, s)
-}
-
-func truncate(s string, width int) string {
-	r := []rune(s)
-	if len(r) <= width {
-		return s
-	}
-	return string(r[:width-1]) + "…"
 }

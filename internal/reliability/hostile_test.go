@@ -73,7 +73,7 @@ func hostileCases(t *testing.T) []hostileCase {
 // in-process fake Juju: a relation-changed of the relation whose data is hostile, with
 // the other relation (if any) already in place.
 func testHostileRelationData(t *testing.T, sum *summary) {
-	for _, c := range hostileCases(t) {
+	for _, c := range append(hostileCases(t), credentialCases(t)...) {
 		t.Run(c.name, func(t *testing.T) {
 			u, err := newFakeUnit(t.TempDir(), "hostile/0")
 			if err != nil {
@@ -96,14 +96,24 @@ func testHostileRelationData(t *testing.T, sum *summary) {
 					problems = append(problems, fmt.Sprintf("warning of %d bytes, multi-line or invalid UTF-8", len(w)))
 				}
 			}
+			inSettings, err := settingsHolding(bufferPath(u.dir), c.secret)
+			if err != nil {
+				t.Fatal(err)
+			}
+			problems = append(problems, inSettings...)
 			for _, l := range u.st.Logs {
 				if c.secret != "" && strings.Contains(l.Message, c.secret) {
 					problems = append(problems, "the secret is in the unit's log")
 				}
 			}
+			for _, r := range st.rows {
+				if c.secret != "" && strings.Contains(string(r.Data), c.secret) {
+					problems = append(problems, "the secret is in a buffered span")
+				}
+			}
 			observed := fmt.Sprintf("exit %d, destination %q, %d rows buffered, %d warning(s) %s %v", status, truncate(st.dest.URL), len(st.rows), len(warns), quoteAll(truncateAll(warns)), problems)
 			t.Log(observed)
-			sum.check(t, "4", "hostile relation data: "+c.name, "refused: exit 0, buffer only, one short warning, no secret logged", observed,
+			sum.check(t, "4", "hostile relation data: "+c.name, "refused: exit 0, buffer only, one short warning, no secret in the log, a span or the settings", observed,
 				status == 0 && st.dest.URL == "" && len(st.rows) > 0 && len(warns) == 1 && len(problems) == 0)
 		})
 	}

@@ -18,6 +18,7 @@ func TestSuite(t *testing.T) {
 	t.Run("1 kill torture", func(t *testing.T) { testKillTorture(t, sum, sc) })
 	t.Run("2 receiver faults", func(t *testing.T) { testFaultMatrix(t, w, sum) })
 	t.Run("3 bad buffers", func(t *testing.T) { testBadBuffers(t, w, sum) })
+	t.Run("3 symlinks", func(t *testing.T) { testSymlinks(t, sum) })
 	t.Run("4 hostile relation data", func(t *testing.T) { testHostileRelationData(t, sum) })
 	t.Run("5 secret sentinels", func(t *testing.T) { testSecretSentinels(t, w, sum) })
 	t.Run("6 two processes on one buffer", func(t *testing.T) { testTwoProcessesOneBuffer(t, w, sum, sc) })

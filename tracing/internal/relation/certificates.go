@@ -1,11 +1,14 @@
 package relation
 
 import (
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+
+	charmtls "github.com/charmtrace/charmtrace/tls"
 )
 
 // maxCertificates bounds how many PEMs a provider may hand us; a real CA bundle holds a
@@ -18,9 +21,11 @@ var ErrNoCertificates = errors.New("the certificate_transfer provider has publis
 
 // CABundle returns the CA bundle to trust from a certificate_transfer relation: the
 // provider's app databag "certificates" (v1), or else the v0 keys "ca", "certificate" and
-// "chain" of one remote unit's databag. PEMs are trimmed, de-duplicated, sorted and
-// joined with "\n", so the same set always yields the same bundle (and the stored
-// destination changes only when the set does).
+// "chain" of one remote unit's databag. The bundle holds certificates only, each
+// re-encoded as PEM, de-duplicated, sorted and joined with "\n", so the same set always
+// yields the same bundle (and the stored destination changes only when the set does).
+// A value holding anything else (a private key, another PEM type, a certificate that does
+// not parse) is refused before anything is stored.
 func CABundle(app map[string]string, units []map[string]string) (string, error) {
 	var pems []string
 	if raw, ok := app["certificates"]; ok && raw != "" {
@@ -73,25 +78,35 @@ func v0Certificates(unit map[string]string) ([]string, error) {
 	return out, nil
 }
 
+// normalise turns the provider's PEM strings into the bundle to store: every certificate
+// re-encoded from its parsed form, so that nothing but certificates is ever kept (not the
+// text around them, not a key published by mistake). A string holding anything but
+// certificates refuses the whole set; the error names the entry and the block, never
+// their content.
 func normalise(pems []string) (string, error) {
-	set := make([]string, 0, len(pems))
-	for _, p := range pems {
-		p = strings.TrimSpace(p)
-		if p == "" {
+	var set []string
+	for i, p := range pems {
+		if strings.TrimSpace(p) == "" {
 			continue
 		}
-		if !strings.HasPrefix(p, "-----BEGIN ") {
-			return "", fmt.Errorf("%w: a certificate is not PEM: %q", ErrInvalid, truncate(p))
+		certs, err := charmtls.Certificates([]byte(p))
+		if errors.Is(err, charmtls.ErrNoCertificates) {
+			return "", fmt.Errorf("%w: certificate %d is not PEM", ErrInvalid, i+1)
 		}
-		set = append(set, p)
+		if err != nil {
+			return "", fmt.Errorf("%w: certificate %d: %v", ErrInvalid, i+1, err)
+		}
+		if len(set)+len(certs) > maxCertificates {
+			return "", fmt.Errorf("%w: more than the %d certificates accepted", ErrInvalid, maxCertificates)
+		}
+		for _, c := range certs {
+			set = append(set, strings.TrimSpace(string(charmtls.EncodeCertificates([]*x509.Certificate{c}))))
+		}
 	}
 	slices.Sort(set)
 	set = slices.Compact(set)
 	if len(set) == 0 {
 		return "", ErrNoCertificates
-	}
-	if len(set) > maxCertificates {
-		return "", fmt.Errorf("%w: %d certificates, more than the %d accepted", ErrInvalid, len(set), maxCertificates)
 	}
 	return strings.Join(set, "\n"), nil
 }

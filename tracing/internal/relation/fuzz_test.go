@@ -1,13 +1,16 @@
 package relation
 
 import (
+	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
+
+	charmtls "github.com/charmtrace/charmtrace/tls"
 )
 
 func FuzzTracesURL(f *testing.F) {
-	for _, s := range []string{tempoHTTP, tempoHTTPS, ingress, slash, "[]", `[{"protocol":"otlp_http","port":4318}]`, "", "null", `[{"protocol":{"name":"otlp_http","type":"http"},"url":"http://[::1]:4318"}]`} {
+	for _, s := range []string{receiversWithURL("http://admin:pw@tempo:43x18"), receiversWithURL("ftp://admin:pw@tempo:4318"), receiversWithURL("http://admin:pw@/"), receiversWithURL("http://admin:pw@tempo\x01:4318"), tempoHTTP, tempoHTTPS, ingress, slash, "[]", `[{"protocol":"otlp_http","port":4318}]`, "", "null", `[{"protocol":{"name":"otlp_http","type":"http"},"url":"http://[::1]:4318"}]`} {
 		f.Add(s, "")
 		f.Add(s, `"tempo-0"`)
 	}
@@ -20,6 +23,12 @@ func FuzzTracesURL(f *testing.F) {
 		if err != nil {
 			if got != "" {
 				t.Fatalf("error %v with a URL %q", err, got)
+			}
+			// Whatever else is wrong, the error never quotes a URL's credentials.
+			for _, ui := range userinfos(receivers) {
+				if strings.Contains(err.Error(), ui) {
+					t.Fatalf("error %q quotes the credentials %q", err, ui)
+				}
 			}
 			return
 		}
@@ -34,6 +43,7 @@ func FuzzTracesURL(f *testing.F) {
 func FuzzCABundle(f *testing.F) {
 	f.Add(`["`+strings.ReplaceAll(pemA, "\n", `\n`)+`"]`, pemA, `[]`)
 	f.Add(`[]`, `"x"`, `["a","b"]`)
+	f.Add(`[]`, keyPEM, pemA)
 	f.Add(``, ``, ``)
 	f.Fuzz(func(t *testing.T, certs, ca, chain string) {
 		got, err := CABundle(map[string]string{"certificates": certs}, []map[string]string{{"ca": ca, "chain": chain}})
@@ -45,9 +55,44 @@ func FuzzCABundle(f *testing.F) {
 		if !strings.HasPrefix(got, "-----BEGIN ") || strings.TrimSpace(got) != got || len(parts) == 0 {
 			t.Fatalf("accepted %q", got)
 		}
+		// And it holds certificates and nothing else.
+		if _, err := charmtls.Certificates([]byte(got)); err != nil {
+			t.Fatalf("accepted %q: %v", got, err)
+		}
 		again, err := CABundle(map[string]string{"certificates": certs}, []map[string]string{{"ca": ca, "chain": chain}})
 		if err != nil || again != got {
 			t.Fatal("not deterministic")
 		}
 	})
+}
+
+// userinfos returns the credentials of the receivers' URLs that are long enough to be
+// told from the words of an error message: everything between "//" (or the start) and
+// the last "@" before any "?" or "#", as Redact reads them.
+func userinfos(receivers string) []string {
+	var rs []struct {
+		URL string `json:"url"`
+	}
+	if json.Unmarshal([]byte(receivers), &rs) != nil {
+		return nil
+	}
+	var out []string
+	for _, r := range rs {
+		s := r.URL
+		if i := strings.IndexAny(s, "?#"); i >= 0 {
+			s = s[:i]
+		}
+		at := strings.LastIndexByte(s, '@')
+		if at < 0 {
+			continue
+		}
+		ui := s[:at]
+		if i := strings.Index(ui, "//"); i >= 0 {
+			ui = ui[i+2:]
+		}
+		if len(ui) >= 4 {
+			out = append(out, ui)
+		}
+	}
+	return out
 }

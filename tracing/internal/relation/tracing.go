@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -90,31 +91,60 @@ func TracesURL(app map[string]string) (string, error) {
 const maxURL = 2048
 
 // traceEndpoint checks a receiver's base URL and appends the OTLP traces path.
+//
+// No error quotes base as it is, nor Go's parse error (which does): a malformed URL can
+// still carry credentials, and these errors end up in the unit's log. They quote
+// Redact(base) instead.
 func traceEndpoint(base string) (string, error) {
 	if len(base) > maxURL {
 		return "", fmt.Errorf("%w: %d bytes, over the %d limit", ErrBadURL, len(base), maxURL)
 	}
-	if !utf8.ValidString(base) || strings.ContainsFunc(base, func(r rune) bool { return r < 0x20 || r == 0x7f || r == utf8.RuneError }) {
-		return "", fmt.Errorf("%w: %q has control or invalid characters", ErrBadURL, truncate(base))
+	if !utf8.ValidString(base) || strings.ContainsFunc(base, func(r rune) bool {
+		return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError // Cf: bidi overrides, zero-width
+	}) {
+		return "", fmt.Errorf("%w: %q has control or invalid characters", ErrBadURL, Redact(base))
+	}
+	// Checked on the text: "http://a/?" and "http://a/#" parse to an empty query and
+	// fragment, and would slip past a check of the parsed fields.
+	if strings.ContainsAny(base, "?#") {
+		return "", fmt.Errorf("%w: %q has a query or fragment", ErrBadURL, Redact(base))
 	}
 	u, err := url.Parse(base)
 	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrBadURL, err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", fmt.Errorf("%w: %q is not an http:// or https:// URL", ErrBadURL, truncate(base))
-	}
-	if u.Host == "" || u.Hostname() == "" {
-		return "", fmt.Errorf("%w: %q has no host", ErrBadURL, truncate(base))
+		return "", fmt.Errorf("%w: %q does not parse (%s)", ErrBadURL, Redact(base), parseProblem(err))
 	}
 	if u.User != nil {
 		// Credentials in a URL would end up in logs and settings; no receiver needs them.
-		return "", fmt.Errorf("%w: URLs with credentials are refused", ErrBadURL)
+		return "", fmt.Errorf("%w: %q carries credentials; URLs with credentials are refused", ErrBadURL, Redact(base))
 	}
-	if u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
-		return "", fmt.Errorf("%w: %q has a query or fragment", ErrBadURL, truncate(base))
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", fmt.Errorf("%w: %q is not an http:// or https:// URL", ErrBadURL, Redact(base))
+	}
+	if u.Host == "" || u.Hostname() == "" || u.Opaque != "" {
+		return "", fmt.Errorf("%w: %q has no host", ErrBadURL, Redact(base))
 	}
 	return strings.TrimRight(base, "/") + "/v1/traces", nil
+}
+
+// parseProblem says what url.Parse found wrong without quoting the URL: its *url.Error
+// holds the URL, and the inner error often quotes a part of it (the port, the host).
+func parseProblem(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "invalid port"):
+		return "invalid port"
+	case strings.Contains(msg, "missing protocol scheme"):
+		return "no scheme"
+	case strings.Contains(msg, "invalid character") && strings.Contains(msg, "host name"):
+		return "invalid character in the host"
+	case strings.Contains(msg, "invalid userinfo"):
+		return "invalid credentials part"
+	case strings.Contains(msg, "IPv6"):
+		return "invalid IPv6 address"
+	case strings.Contains(msg, "escape"):
+		return "invalid percent-escape"
+	}
+	return "malformed URL"
 }
 
 // NeedsWrite reports whether the requirer's own app databag must be (re)written to request
@@ -131,11 +161,16 @@ func NeedsWrite(current string, present bool) bool {
 	return len(got) != len(RequestedReceivers) || got[0] != RequestedReceivers[0]
 }
 
-// truncate keeps hostile values from flooding a log line.
+// truncate keeps hostile values from flooding a log line. It cuts on a rune boundary,
+// so that a cut value stays valid UTF-8.
 func truncate(s string) string {
 	const n = 80
 	if len(s) <= n {
 		return s
 	}
-	return s[:n] + "…"
+	i := n
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
 }
