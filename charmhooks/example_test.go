@@ -60,6 +60,6 @@ func Example() {
 	// Output:
 	// relation db-relation-changed handled: true <nil>
 	// published: orders
-	// span: relation-get keys: []
+	// span: relation-get keys: [database]
 	// span: relation-set keys: [database password]
 }
