@@ -36,6 +36,7 @@ type config struct {
 	bufferOpts      []buffer.Option
 	processors      []sdktrace.SpanProcessor
 	seam            *runnerSeam // Wrap only
+	pebbleSocketDir string      // "" for Juju's /charm/containers
 	// wrapExporter lets tests put a faulty exporter in the pipeline.
 	wrapExporter func(sdktrace.SpanExporter) sdktrace.SpanExporter
 	stderr       io.Writer

@@ -1,0 +1,49 @@
+package tracing
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/charmtrace/charmtrace/charmhooks"
+	"github.com/charmtrace/charmtrace/pebble"
+)
+
+// WithPebbleSocketDir looks for workload containers' Pebble sockets under dir instead of
+// Juju's /charm/containers: a test points it at fake daemons (package pebbletest).
+func WithPebbleSocketDir(dir string) Option {
+	return func(c *config) { c.pebbleSocketDir = dir }
+}
+
+// Pebble returns a traced client for the Pebble daemon of the workload container named
+// container (as in charmcraft.yaml's containers). Each call is a span, a child of the
+// running handler's span, or of the span in ctx when made through
+// Pebble(container).WithContext(ctx); stopping checks emits sys_monitor_disabled. See
+// package pebble for what the spans record.
+func (c *Charm) Pebble(container string) *pebble.Client {
+	return pebble.New(container, c.pebble...)
+}
+
+// pebbleOptions wires Pebble clients into the dispatch: its tracer provider (a no-op one
+// when tracing is off), its security logger, and the same parent as hook-tool calls.
+func (d *dispatch) pebbleOptions(root context.Context, router *charmhooks.Router) []pebble.Option {
+	var tp trace.TracerProvider = noop.NewTracerProvider()
+	if d.tp != nil {
+		tp = d.tp
+	}
+	opts := []pebble.Option{
+		pebble.WithTracerProvider(tp),
+		pebble.WithSecurityLogger(d.sec),
+		pebble.WithParent(func() context.Context {
+			if c := router.Current(); trace.SpanFromContext(c).SpanContext().IsValid() {
+				return c
+			}
+			return root
+		}),
+	}
+	if d.cfg.pebbleSocketDir != "" {
+		opts = append(opts, pebble.WithSocketDir(d.cfg.pebbleSocketDir))
+	}
+	return opts
+}
