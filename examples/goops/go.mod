@@ -11,7 +11,7 @@ require (
 )
 
 require (
-	github.com/canonical/pebble v1.22.2 // indirect
+	github.com/canonical/pebble v1.26.0 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect
