@@ -25,8 +25,25 @@ func (c *Charm) Pebble(container string) *pebble.Client {
 	return pebble.New(container, c.pebble...)
 }
 
+// WithPebble gives Wrap's charm function traced Pebble clients: at the start of each
+// wrapped call, install receives a constructor bound to the dispatch (its tracer
+// provider, the root span as parent, its security logger, WithPebbleSocketDir). goops
+// charms install a goops.PebbleGetter built on it, in main and not in what goopstest
+// runs (goops has no getter for the current one, so goopstest's fake would be replaced):
+//
+//	tracing.WithPebble(func(newClient func(string) *pebble.Client) {
+//		goops.SetPebbleGetter(pebbleGetter{newClient})
+//	})
+//
+// examples/goops has the adapter, a few lines because goops' Exec returns its own
+// interface type.
+func WithPebble(install func(newClient func(container string) *pebble.Client)) Option {
+	return func(c *config) { c.pebbleInstall = install }
+}
+
 // pebbleOptions wires Pebble clients into the dispatch: its tracer provider (a no-op one
-// when tracing is off), its security logger, and the same parent as hook-tool calls.
+// when tracing is off), its security logger, and the same parent as hook-tool calls: the
+// running handler's span if there is one (router may be nil, as under Wrap), else root.
 func (d *dispatch) pebbleOptions(root context.Context, router *charmhooks.Router) []pebble.Option {
 	var tp trace.TracerProvider = noop.NewTracerProvider()
 	if d.tp != nil {
@@ -36,6 +53,9 @@ func (d *dispatch) pebbleOptions(root context.Context, router *charmhooks.Router
 		pebble.WithTracerProvider(tp),
 		pebble.WithSecurityLogger(d.sec),
 		pebble.WithParent(func() context.Context {
+			if router == nil {
+				return root
+			}
 			if c := router.Current(); trace.SpanFromContext(c).SpanContext().IsValid() {
 				return c
 			}
