@@ -2,6 +2,7 @@ package tracing
 
 import (
 	"context"
+	"path/filepath"
 
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
@@ -9,6 +10,11 @@ import (
 	"github.com/charmtrace/charmtrace/charmhooks"
 	"github.com/charmtrace/charmtrace/pebble"
 )
+
+// PebbleSocketDirEnv names the environment variable that, set to an absolute path, moves
+// the Pebble sockets as WithPebbleSocketDir does: for a charm binary run outside Juju
+// against fake daemons (the end-to-end tests). WithPebbleSocketDir wins over it.
+const PebbleSocketDirEnv = "CHARMTRACE_PEBBLE_SOCKET_DIR"
 
 // WithPebbleSocketDir looks for workload containers' Pebble sockets under dir instead of
 // Juju's /charm/containers: a test points it at fake daemons (package pebbletest).
@@ -62,8 +68,12 @@ func (d *dispatch) pebbleOptions(root context.Context, router *charmhooks.Router
 			return root
 		}),
 	}
-	if d.cfg.pebbleSocketDir != "" {
-		opts = append(opts, pebble.WithSocketDir(d.cfg.pebbleSocketDir))
+	dir := d.cfg.pebbleSocketDir
+	if env := d.cfg.getenv(PebbleSocketDirEnv); dir == "" && filepath.IsAbs(env) {
+		dir = env
+	}
+	if dir != "" {
+		opts = append(opts, pebble.WithSocketDir(dir))
 	}
 	return opts
 }
