@@ -15,7 +15,7 @@ const (
 	AttrSignal       = attribute.Key("pebble.signal")          // a signal's name, e.g. SIGHUP
 	AttrChangeStatus = attribute.Key("pebble.change.status")   // the status WaitChange saw, e.g. Done
 	AttrChange       = attribute.Key("pebble.change.id")       // the change a call started or waited for
-	AttrExecutable   = attribute.Key("pebble.exec.executable") // the exec'd command's first word
+	AttrExecutable   = attribute.Key("pebble.exec.executable") // base name of the command's first word
 	AttrExecArgc     = attribute.Key("pebble.exec.argc")       // how many arguments followed it
 	AttrExitCode     = attribute.Key("process.exit.code")      // an exec'd command's exit status
 	AttrErrorType    = attribute.Key("error.type")             // the Go type of a failure

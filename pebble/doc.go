@@ -6,8 +6,8 @@
 // methods have the canonical client's signatures, and each call is one client span named
 // "pebble <Method>" ("pebble Push", "pebble AddLayer", "pebble Replan"), with safe
 // attributes only: the container, the socket path, the method, service and check names,
-// file paths, a layer's label, a change id, and for Exec the executable (the first word
-// of the command) and the number of arguments. Never recorded: file contents, layer
+// file paths, a layer's label, a change id, and for Exec the executable (the base name
+// of the command's first word) and the number of arguments. Never recorded: file contents, layer
 // contents, environment values, exec arguments beyond the executable, standard input or
 // output, and error messages. A failed call records the error's Go type, and for a Pebble
 // API error its HTTP status code and error kind.
