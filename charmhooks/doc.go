@@ -12,9 +12,12 @@
 //   - Runner is the seam for hook tools. Its method set is goops'
 //     CommandRunner, so the same runners work under goops.
 //   - NewTracedRunner decorates any Runner with one span per tool call,
-//     recording names (tool, flags, relation id, data keys) and never
+//     recording names (tool, flags, relation id, the data keys written, and
+//     the keys a reading tool such as relation-get printed) and never
 //     values or output. Its parent comes from a context provider such as
-//     Router.Current, because goops-style calls carry no context.
+//     Router.Current, because goops-style calls carry no context;
+//     Tools.WithContext(ctx) makes a view whose calls are children of the
+//     span in ctx instead.
 //
 // Hook-tool failures are *ToolError values; errors.Is classifies them as
 // ErrRelationNotFound, ErrSecretNotFound or ErrUnauthorized with the

@@ -60,6 +60,26 @@ func Example() {
 	// Output:
 	// relation db-relation-changed handled: true <nil>
 	// published: orders
-	// span: relation-get keys: []
+	// span: relation-get keys: [database]
 	// span: relation-set keys: [database password]
+}
+
+// A call made through Tools.WithContext is a child of the span in the context (here a
+// span the charm started itself), not of the handler's span.
+func ExampleTools_WithContext() {
+	spans := tracetest.NewSpanRecorder()
+	tracer := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans)).Tracer("charm")
+	agent := fakejuju.NewRunner(&fakejuju.State{Unit: "myapp/0", Leader: true}, nil)
+	tools := charmhooks.NewTools(charmhooks.NewTracedRunner(agent, tracer))
+
+	ctx, span := tracer.Start(context.Background(), "configure workload")
+	if err := tools.WithContext(ctx).StatusSet(charmhooks.StatusActive, ""); err != nil {
+		fmt.Println(err)
+	}
+	span.End()
+
+	ended := spans.Ended()
+	fmt.Println(ended[0].Name(), "is a child of", ended[1].Name()+":", ended[0].Parent().SpanID() == ended[1].SpanContext().SpanID())
+	// Output:
+	// status-set is a child of configure workload: true
 }

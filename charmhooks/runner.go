@@ -2,6 +2,7 @@ package charmhooks
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +24,16 @@ type Runner interface {
 type StdinRunner interface {
 	Runner
 	RunWithStdin(stdin []byte, name string, args ...string) ([]byte, error)
+}
+
+// ContextRunner is a Runner that can be bound to a caller's context. The traced runner
+// is one: calls through the bound runner get spans that are children of the span in
+// ctx. Tools.WithContext uses it; a Runner that is not one ignores contexts.
+type ContextRunner interface {
+	Runner
+	// WithContext returns the runner bound to ctx. It is a StdinRunner exactly when
+	// the receiver is one.
+	WithContext(ctx context.Context) Runner
 }
 
 // ExecRunner runs hook tools as child processes: no shell, the charm's own

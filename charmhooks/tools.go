@@ -2,6 +2,7 @@ package charmhooks
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -18,15 +19,26 @@ import (
 // runner cannot pass stdin, in a 0600 temporary file), secret content goes
 // in 0600 files named with key#file=. action-set is the exception: Juju
 // accepts its values only as arguments.
+//
+// The methods take no context, as goops' functions do. To make a call the
+// child of a span of your own, call it through WithContext:
+//
+//	ctx, span := tracer.Start(ctx, "publish")
+//	defer span.End()
+//	err := tools.WithContext(ctx).RelationSetApp(rel, data)
 type Tools struct {
 	run     Runner
 	stdin   StdinRunner // nil when run cannot pass standard input
 	tempDir string
 	now     func() time.Time
+	leader  *leaderCache // shared by the views WithContext returns
+}
 
-	leaderMu   sync.Mutex
-	leader     bool
-	leaderSeen time.Time // zero: not asked yet
+// leaderCache remembers the last is-leader answer.
+type leaderCache struct {
+	mu     sync.Mutex
+	leader bool
+	seen   time.Time // zero: not asked yet
 }
 
 // ToolsOption configures Tools.
@@ -45,7 +57,7 @@ func WithClock(now func() time.Time) ToolsOption {
 
 // NewTools returns the typed hook tools over r.
 func NewTools(r Runner, opts ...ToolsOption) *Tools {
-	t := &Tools{run: r, now: time.Now}
+	t := &Tools{run: r, now: time.Now, leader: &leaderCache{}}
 	t.stdin, _ = r.(StdinRunner)
 	for _, o := range opts {
 		o(t)
@@ -55,6 +67,22 @@ func NewTools(r Runner, opts ...ToolsOption) *Tools {
 
 // Runner returns the runner the tools call.
 func (t *Tools) Runner() Runner { return t.run }
+
+// WithContext returns a view of the tools whose calls are made in ctx: through a traced
+// runner, each call's span is a child of the span in ctx (a handler's, or one the charm
+// started) rather than of the running handler. The view shares the is-leader cache and
+// options with t. When the runner cannot take a context (it is not a ContextRunner), or
+// ctx is nil, WithContext returns t itself.
+func (t *Tools) WithContext(ctx context.Context) *Tools {
+	cr, ok := t.run.(ContextRunner)
+	if !ok || ctx == nil {
+		return t
+	}
+	view := *t
+	view.run = cr.WithContext(ctx)
+	view.stdin, _ = view.run.(StdinRunner)
+	return &view
+}
 
 // runJSON runs a tool that prints JSON and decodes it into dst.
 func (t *Tools) runJSON(dst any, name string, args ...string) error {
@@ -131,21 +159,22 @@ func firstErr(errs ...error) error {
 // leadership for at least 30 s, so the answer is cached for 30 s (as ops
 // does); a failed call is not cached.
 func (t *Tools) IsLeader() (bool, error) {
-	t.leaderMu.Lock()
-	defer t.leaderMu.Unlock()
+	c := t.leader
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	now := t.now()
-	if !t.leaderSeen.IsZero() && now.Sub(t.leaderSeen) < leaderCache && !now.Before(t.leaderSeen) {
-		return t.leader, nil
+	if !c.seen.IsZero() && now.Sub(c.seen) < leaderCacheFor && !now.Before(c.seen) {
+		return c.leader, nil
 	}
 	var leader bool
 	if err := t.runJSON(&leader, "is-leader", "--format=json"); err != nil {
 		return false, err
 	}
-	t.leader, t.leaderSeen = leader, now
+	c.leader, c.seen = leader, now
 	return leader, nil
 }
 
-const leaderCache = 30 * time.Second
+const leaderCacheFor = 30 * time.Second
 
 // ConfigGet decodes the charm's configuration (config-get --format=json)
 // into dst: a map[string]any or a struct with json tags.

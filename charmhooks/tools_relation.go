@@ -85,3 +85,14 @@ func (t *Tools) RelationSetApp(rel string, data map[string]string) error {
 	}
 	return t.runMapInput(data, "relation-set", append(relFlag(rel), "--app")...)
 }
+
+// RelationModelUUID returns the UUID of the model the relation's remote application is
+// in (relation-model-get): another model's for a cross-model relation, this one's
+// otherwise.
+func (t *Tools) RelationModelUUID(rel string) (string, error) {
+	var out struct {
+		UUID string `json:"uuid"`
+	}
+	err := t.runJSON(&out, "relation-model-get", append([]string{"--format=json"}, relFlag(rel)...)...)
+	return out.UUID, err
+}

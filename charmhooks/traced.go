@@ -87,6 +87,23 @@ func (t *tracedStdinRunner) RunWithStdin(stdin []byte, name string, args ...stri
 	return t.traced(name, args, stdin, func() ([]byte, error) { return t.inner.RunWithStdin(stdin, name, args...) })
 }
 
+// WithContext returns the runner with ctx as the parent of every call's span.
+func (t *tracedRunner) WithContext(ctx context.Context) Runner {
+	return t.bound(ctx)
+}
+
+// WithContext returns the runner with ctx as the parent of every call's span; it can
+// still pass standard input.
+func (t *tracedStdinRunner) WithContext(ctx context.Context) Runner {
+	return &tracedStdinRunner{tracedRunner: t.bound(ctx), inner: t.inner}
+}
+
+func (t *tracedRunner) bound(ctx context.Context) *tracedRunner {
+	b := *t
+	b.cfg.parent = func() context.Context { return ctx }
+	return &b
+}
+
 func (t *tracedRunner) traced(name string, args []string, stdin []byte, call func() ([]byte, error)) ([]byte, error) {
 	ctx := context.Background()
 	if t.cfg.parent != nil {
@@ -95,14 +112,24 @@ func (t *tracedRunner) traced(name string, args []string, stdin []byte, call fun
 	ctx, span := t.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient))
 	defer span.End()
 	recording := span.IsRecording()
+	var keys []string
 	if recording {
-		span.SetAttributes(describeCall(name, args, stdin)...)
+		var attrs []attribute.KeyValue
+		attrs, keys = describeCall(name, args, stdin)
+		span.SetAttributes(attrs...)
 	}
 
 	out, err := call()
 	if err == nil {
 		if recording {
 			span.SetAttributes(AttrExitCode.Int(0))
+			if read := keysRead(name, out); len(read) > 0 {
+				for _, k := range read {
+					keys = appendUnique(keys, k)
+				}
+				sort.Strings(keys)
+				span.SetAttributes(AttrKeys.StringSlice(keys))
+			}
 		}
 		return out, nil
 	}
@@ -133,15 +160,18 @@ var valueFlags = map[string]bool{
 // Tools whose first positional argument is a key name (a safe name).
 var keyArgTools = map[string]bool{
 	"relation-get": true, "state-get": true, "state-delete": true, "config-get": true, "action-get": true,
+	"resource-get": true, "storage-list": true,
 }
 
 // Tools whose positional key=value (or key#file=path) arguments carry data.
 var dataArgTools = map[string]bool{
 	"relation-set": true, "state-set": true, "action-set": true, "secret-add": true, "secret-set": true,
+	"storage-add": true, // <storage name>=<count>
 }
 
-// describeCall returns the span attributes of a call: names only.
-func describeCall(name string, args []string, stdin []byte) []attribute.KeyValue {
+// describeCall returns the span attributes of a call, names only, and the data keys
+// among them.
+func describeCall(name string, args []string, stdin []byte) ([]attribute.KeyValue, []string) {
 	var flags, keys []string
 	relation := -1
 	stdinMap := false
@@ -200,7 +230,7 @@ func describeCall(name string, args []string, stdin []byte) []attribute.KeyValue
 		sort.Strings(keys)
 		attrs = append(attrs, AttrKeys.StringSlice(keys))
 	}
-	return attrs
+	return attrs, keys
 }
 
 func appendUnique(s []string, v string) []string {

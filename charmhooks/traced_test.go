@@ -59,6 +59,7 @@ func TestTracedRunnerSpans(t *testing.T) {
 			charmhooks.AttrTool: attribute.StringValue("relation-get"), charmhooks.AttrArgCount: attribute.IntValue(6),
 			charmhooks.AttrFlags:    attribute.StringSliceValue([]string{"--format", "-r", "--app"}),
 			charmhooks.AttrRelation: attribute.IntValue(7), charmhooks.AttrExitCode: attribute.IntValue(0),
+			charmhooks.AttrKeys: attribute.StringSliceValue([]string{"receivers"}), // read from the output
 		},
 		{
 			charmhooks.AttrTool: attribute.StringValue("relation-set"), charmhooks.AttrArgCount: attribute.IntValue(5),

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/charmtrace/charmtrace/charmhooks"
+	"github.com/charmtrace/charmtrace/pebble"
 	"github.com/charmtrace/charmtrace/state"
 )
 
@@ -18,7 +19,8 @@ type Charm struct {
 	Tools   *charmhooks.Tools
 	Logger  *slog.Logger
 
-	state *lazyState
+	state  *lazyState
+	pebble []pebble.Option // see Pebble
 }
 
 // State returns the dispatch's transaction on the unit state database

@@ -9,6 +9,7 @@ import (
 
 	"github.com/charmtrace/charmtrace/buffer"
 	"github.com/charmtrace/charmtrace/charmhooks"
+	"github.com/charmtrace/charmtrace/pebble"
 )
 
 // Default relation endpoint names, the ones ops[tracing] charms use.
@@ -35,7 +36,9 @@ type config struct {
 	runner          charmhooks.Runner
 	bufferOpts      []buffer.Option
 	processors      []sdktrace.SpanProcessor
-	seam            *runnerSeam // Wrap only
+	seam            *runnerSeam                       // Wrap only
+	pebbleSocketDir string                            // "" for Juju's /charm/containers
+	pebbleInstall   func(func(string) *pebble.Client) // Wrap only
 	// wrapExporter lets tests put a faulty exporter in the pipeline.
 	wrapExporter  func(sdktrace.SpanExporter) sdktrace.SpanExporter
 	stderr        io.Writer

@@ -169,7 +169,7 @@ func (d *dispatch) runCharm(ctx context.Context, root trace.Span, router *charmh
 		}
 	}()
 	store := &lazyState{path: filepath.Join(d.jc.CharmDir, ".unit-state.db")}
-	c := &Charm{Context: d.jc, Router: router, Tools: tools, state: store,
+	c := &Charm{Context: d.jc, Router: router, Tools: tools, state: store, pebble: d.pebbleOptions(ctx, router),
 		Logger: d.logger(ctx, router)}
 	err := setup(c)
 	if err == nil {

@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 
 	"github.com/charmtrace/charmtrace/charmhooks"
+	"github.com/charmtrace/charmtrace/pebble"
 )
 
 // WithCommandRunner names a hook-tool runner seam such as goops' GetCommandRunner and
@@ -64,6 +65,10 @@ func Wrap(fn func() error, opts ...Option) func() error {
 		ctx, root, runner := d.begin(context.Background)
 		if cfg.seam != nil {
 			cfg.seam.set(runner)
+		}
+		if cfg.pebbleInstall != nil {
+			opts := d.pebbleOptions(ctx, nil)
+			cfg.pebbleInstall(func(container string) *pebble.Client { return pebble.New(container, opts...) })
 		}
 		if d.buf != nil {
 			d.reconcile(ctx, charmhooks.NewTools(runner))

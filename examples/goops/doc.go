@@ -9,4 +9,8 @@
 //
 // Wrap decorates whatever runner goops holds when the charm runs (the real one in
 // production, goopstest's fake in tests) and puts it back afterwards.
+//
+// Pebble calls are traced through goops' other seam, SetPebbleGetter: PebbleGetter adapts
+// charmtrace's traced clients to goops.PebbleClient, and main installs it with
+// tracing.WithPebble.
 package charm

@@ -3,6 +3,7 @@ module github.com/charmtrace/charmtrace/examples/goops
 go 1.26.0
 
 require (
+	github.com/canonical/pebble v1.26.0
 	github.com/charmtrace/charmtrace v0.0.0
 	github.com/gruyaume/goops v0.0.23
 	go.opentelemetry.io/otel v1.47.0
@@ -11,7 +12,6 @@ require (
 )
 
 require (
-	github.com/canonical/pebble v1.22.2 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect

@@ -86,6 +86,8 @@ type Hook struct {
 	// unit it is about ("" for relation-created and application data changes).
 	Relation   *fakejuju.Relation
 	RemoteUnit string
+	// Env is more of the hook's environment, e.g. JUJU_WORKLOAD_NAME=web.
+	Env []string
 }
 
 func (h Hook) String() string {
@@ -166,6 +168,7 @@ func (u *Unit) env(h Hook) []string {
 	} else {
 		env = append(env, "JUJU_DISPATCH_PATH=hooks/"+h.Name, "JUJU_HOOK_NAME="+h.Name)
 	}
+	env = append(env, h.Env...)
 	if r := h.Relation; r != nil {
 		env = append(env, "JUJU_RELATION="+r.Endpoint, "JUJU_RELATION_ID="+r.Ref(), "JUJU_REMOTE_APP="+r.RemoteApp)
 		if h.RemoteUnit != "" {

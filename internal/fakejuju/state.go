@@ -43,6 +43,8 @@ type State struct {
 
 	// Reboot is "" (none), "after-hook" or "now" (juju-reboot [--now]).
 	Reboot string `json:"reboot,omitempty"`
+
+	ModelState // storage, resources, goal state, credential
 }
 
 // Relation is one relation of the unit.

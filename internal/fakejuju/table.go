@@ -40,6 +40,13 @@ var tools = map[string]toolSpec{
 	"opened-ports": {format: true, flags: map[string]flagKind{"--endpoints": boolFlag}, run: openedPorts},
 	"network-get": {format: true, flags: map[string]flagKind{"--relation": valueFlag, "--bind-address": boolFlag, "--ingress-address": boolFlag, "--egress-subnets": boolFlag},
 		aliases: relFlags, run: networkGet},
+
+	"storage-get":    {format: true, flags: map[string]flagKind{"-s": valueFlag}, run: storageGet},
+	"storage-list":   {format: true, run: storageList},
+	"storage-add":    {run: storageAdd},
+	"goal-state":     {format: true, run: goalState},
+	"resource-get":   {run: resourceGet},
+	"credential-get": {format: true, run: credentialGet},
 }
 
 var secretMeta = map[string]flagKind{"--label": valueFlag, "--description": valueFlag, "--expire": valueFlag, "--rotate": valueFlag, "--owner": valueFlag, "--file": valueFlag}

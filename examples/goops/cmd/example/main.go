@@ -8,13 +8,19 @@ import (
 	"github.com/gruyaume/goops"
 
 	"github.com/charmtrace/charmtrace/examples/goops"
+	"github.com/charmtrace/charmtrace/pebble"
 	"github.com/charmtrace/charmtrace/tracing"
 )
 
 func main() {
 	// The one line that adds tracing: goops' runner seam is decorated for the call.
 	configure := tracing.Wrap(charm.Configure,
-		tracing.WithCommandRunner(goops.GetCommandRunner, goops.SetCommandRunner))
+		tracing.WithCommandRunner(goops.GetCommandRunner, goops.SetCommandRunner),
+		// goops.Pebble(...) hands out traced clients; installed here in main, never in
+		// what goopstest runs, since goops cannot give back goopstest's fake getter.
+		tracing.WithPebble(func(newClient func(string) *pebble.Client) {
+			goops.SetPebbleGetter(charm.PebbleGetter{New: newClient})
+		}))
 	if err := configure(); err != nil {
 		goops.LogErrorf("could not configure charm: %v", err)
 		os.Exit(1) // safe: Wrap has already stored the trace
