@@ -1,4 +1,4 @@
-package fakejuju
+package faketools
 
 import (
 	"encoding/base64"
@@ -185,6 +185,9 @@ func secretGet(c *call) Result {
 		res.Changed = false
 	default:
 		return usage("require either a secret URI or label")
+	}
+	if s.NotGranted {
+		return failure("permission denied")
 	}
 	var out Result
 	if len(c.pos) == 2 {

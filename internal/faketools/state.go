@@ -1,4 +1,4 @@
-package fakejuju
+package faketools
 
 import (
 	"encoding/json"
@@ -43,6 +43,9 @@ type State struct {
 
 	// Reboot is "" (none), "after-hook" or "now" (juju-reboot [--now]).
 	Reboot string `json:"reboot,omitempty"`
+
+	// Faults are failures to inject, by tool (see Fault).
+	Faults []*Fault `json:"faults,omitempty"`
 }
 
 // Relation is one relation of the unit.
@@ -77,10 +80,14 @@ type Secret struct {
 	// Owner is "application" or "unit" for secrets this unit's
 	// application or this unit owns, and "" for a secret another
 	// application shared with this one.
-	Owner    string            `json:"owner,omitempty"`
-	Revision int               `json:"revision"`
-	Content  map[string]string `json:"content"`
-	Grants   []Grant           `json:"grants,omitempty"`
+	Owner string `json:"owner,omitempty"`
+	// NotGranted marks a secret of another application that this unit
+	// knows the id of but was never granted (or was revoked): reading it is
+	// refused with "permission denied", as Juju refuses it.
+	NotGranted bool              `json:"not_granted,omitempty"`
+	Revision   int               `json:"revision"`
+	Content    map[string]string `json:"content"`
+	Grants     []Grant           `json:"grants,omitempty"`
 }
 
 // Grant is read access given with secret-grant.
