@@ -15,6 +15,7 @@ import (
 	"github.com/charmtrace/charmtrace/internal/e2e"
 	"github.com/charmtrace/charmtrace/internal/fakejuju"
 	"github.com/charmtrace/charmtrace/internal/otlpreceiver"
+	"github.com/charmtrace/charmtrace/internal/spantree"
 	"github.com/charmtrace/charmtrace/internal/testcerts"
 )
 
@@ -146,19 +147,14 @@ func printStep(w io.Writer, n int, st e2e.Step, received int) {
 // printReceived prints the received spans as trace trees, with the renderer of the
 // tree command.
 func printReceived(w io.Writer, spans []otlpreceiver.Span) {
-	set := newTraceSet()
+	set := spantree.NewSet()
 	for _, s := range spans {
-		set.add(&tracepb.TracesData{ResourceSpans: []*tracepb.ResourceSpans{{
+		set.Add(&tracepb.TracesData{ResourceSpans: []*tracepb.ResourceSpans{{
 			Resource:   s.Resource,
 			ScopeSpans: []*tracepb.ScopeSpans{{Scope: s.Scope, Spans: []*tracepb.Span{s.Span}}},
 		}}})
 	}
-	for i, t := range set.traces() {
-		if i > 0 {
-			fmt.Fprintln(w)
-		}
-		t.print(w)
-	}
+	set.Print(w, spantree.Options{}, nil)
 }
 
 // verdict is the demo's outcome in one line.
@@ -172,7 +168,7 @@ type verdict struct {
 func judge(spans []otlpreceiver.Span, dispatched int) verdict {
 	roots := map[string]int{}
 	for _, s := range spans {
-		if len(s.Span.GetParentSpanId()) == 0 && stringAttr(s.Resource.GetAttributes(), "juju_unit") == demoUnit {
+		if len(s.Span.GetParentSpanId()) == 0 && spantree.StringAttr(s.Resource.GetAttributes(), "juju_unit") == demoUnit {
 			roots[s.Span.GetName()]++
 		}
 	}

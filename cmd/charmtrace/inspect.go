@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/charmtrace/charmtrace/buffer"
+	"github.com/charmtrace/charmtrace/internal/spantree"
 )
 
 const inspectUsage = `Usage: charmtrace inspect [--json] DB
@@ -202,7 +203,7 @@ func (in *inspection) print(s *streams) error {
 	return err
 }
 
-const timeLayout = "2006-01-02 15:04:05.000 UTC"
+const timeLayout = spantree.TimeLayout
 
 func priorityLabel(p int) string {
 	switch p {

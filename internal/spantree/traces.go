@@ -1,4 +1,4 @@
-package main
+package spantree
 
 import (
 	"cmp"
@@ -10,11 +10,11 @@ import (
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 )
 
-// traceTree is one trace gathered from every row that holds some of its spans: a
+// Trace is one trace gathered from every row that holds some of its spans: a
 // dispatch's spans may be spread over several rows (one per exported batch), and several
 // dispatches can share a trace when Juju hands them the same parent.
-type traceTree struct {
-	id         string               // 32 hex digits
+type Trace struct {
+	ID         string               // 32 hex digits
 	spans      map[string]*spanNode // by span id in hex
 	roots      []*spanNode          // spans whose parent is not in the buffer, by start time
 	start, end uint64               // Unix nanoseconds, over all spans
@@ -31,23 +31,23 @@ func (n *spanNode) start() uint64 { return n.span.StartTimeUnixNano }
 // end is the span's end, or its start for a span that claims to end before it began.
 func (n *spanNode) end() uint64 { return max(n.span.EndTimeUnixNano, n.span.StartTimeUnixNano) }
 
-// traceSet gathers spans into traces.
-type traceSet struct {
-	byID map[string]*traceTree
+// Set gathers spans into traces.
+type Set struct {
+	byID map[string]*Trace
 }
 
-func newTraceSet() *traceSet { return &traceSet{byID: map[string]*traceTree{}} }
+func NewSet() *Set { return &Set{byID: map[string]*Trace{}} }
 
-// add takes the spans of one row. A span seen before (same trace and span id, as when a
+// Add takes the spans of one row. A span seen before (same trace and span id, as when a
 // row was split and both halves kept) is counted once.
-func (ts *traceSet) add(td *tracepb.TracesData) {
+func (ts *Set) Add(td *tracepb.TracesData) {
 	for _, rs := range td.ResourceSpans {
 		for _, ss := range rs.ScopeSpans {
 			for _, sp := range ss.Spans {
 				tid := hex.EncodeToString(sp.TraceId)
 				t := ts.byID[tid]
 				if t == nil {
-					t = &traceTree{id: tid, spans: map[string]*spanNode{}}
+					t = &Trace{ID: tid, spans: map[string]*spanNode{}}
 					ts.byID[tid] = t
 				}
 				sid := hex.EncodeToString(sp.SpanId)
@@ -60,9 +60,9 @@ func (ts *traceSet) add(td *tracepb.TracesData) {
 	}
 }
 
-// traces links parents and children and returns the traces, oldest first.
-func (ts *traceSet) traces() []*traceTree {
-	out := make([]*traceTree, 0, len(ts.byID))
+// Traces links parents and children and returns the traces, oldest first.
+func (ts *Set) Traces() []*Trace {
+	out := make([]*Trace, 0, len(ts.byID))
 	for _, t := range ts.byID {
 		first := true
 		for _, n := range t.spans {
@@ -86,8 +86,8 @@ func (ts *traceSet) traces() []*traceTree {
 		}
 		out = append(out, t)
 	}
-	slices.SortFunc(out, func(a, b *traceTree) int {
-		return cmp.Or(cmp.Compare(a.start, b.start), cmp.Compare(a.id, b.id))
+	slices.SortFunc(out, func(a, b *Trace) int {
+		return cmp.Or(cmp.Compare(a.start, b.start), cmp.Compare(a.ID, b.ID))
 	})
 	return out
 }
@@ -99,12 +99,12 @@ func sortNodes(ns []*spanNode) {
 	})
 }
 
-// matchesEvent reports whether the trace is a dispatch of the Juju event name: a root span
+// MatchesEvent reports whether the trace is a dispatch of the Juju event name: a root span
 // named name or carrying juju.event=name (charmtrace), or a root with a direct child named
 // "<name>: <handler>" (how ops names handler spans under its ops.main root).
-func (t *traceTree) matchesEvent(name string) bool {
+func (t *Trace) MatchesEvent(name string) bool {
 	for _, r := range t.roots {
-		if r.span.Name == name || stringAttr(r.span.Attributes, "juju.event") == name {
+		if r.span.Name == name || StringAttr(r.span.Attributes, "juju.event") == name {
 			return true
 		}
 		for _, c := range r.children {
@@ -116,7 +116,7 @@ func (t *traceTree) matchesEvent(name string) bool {
 	return false
 }
 
-func stringAttr(attrs []*commonpb.KeyValue, key string) string {
+func StringAttr(attrs []*commonpb.KeyValue, key string) string {
 	for _, kv := range attrs {
 		if kv.Key == key {
 			return kv.Value.GetStringValue()
