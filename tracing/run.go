@@ -69,7 +69,7 @@ type dispatch struct {
 	buf     *buffer.Buffer
 	exp     *exporter.Exporter
 	tracer  trace.Tracer
-	retire  func() // takes tp out of the global provider's live dispatches
+	retire  func()         // takes tp out of the global provider's live dispatches
 	started time.Time      // the budget counts from here
 	meta    *charmMetadata // nil when the relations cannot be followed
 
