@@ -70,9 +70,15 @@ var parityCases = []parityCase{
 	{"RelationGetApp/own as non-leader", false, nil, func(t *charmhooks.Tools) (any, error) { return t.RelationGetApp("db:3", "app") }},
 	{"RelationGetApp/own peer", false, nil, func(t *charmhooks.Tools) (any, error) { return t.RelationGetApp("peers:5", "app") }},
 	{"RelationGetApp/unknown relation", true, nil, func(t *charmhooks.Tools) (any, error) { return t.RelationGetApp("db:99", "client") }},
-	{"RelationSet", false, nil, func(t *charmhooks.Tools) (any, error) { return none(t.RelationSet("db:3", map[string]string{"x": "y"})) }},
-	{"RelationSetApp/leader", true, nil, func(t *charmhooks.Tools) (any, error) { return none(t.RelationSetApp("db:3", map[string]string{"own": ""})) }},
-	{"RelationSetApp/non-leader", false, nil, func(t *charmhooks.Tools) (any, error) { return none(t.RelationSetApp("db:3", map[string]string{"x": "y"})) }},
+	{"RelationSet", false, nil, func(t *charmhooks.Tools) (any, error) {
+		return none(t.RelationSet("db:3", map[string]string{"x": "y"}))
+	}},
+	{"RelationSetApp/leader", true, nil, func(t *charmhooks.Tools) (any, error) {
+		return none(t.RelationSetApp("db:3", map[string]string{"own": ""}))
+	}},
+	{"RelationSetApp/non-leader", false, nil, func(t *charmhooks.Tools) (any, error) {
+		return none(t.RelationSetApp("db:3", map[string]string{"x": "y"}))
+	}},
 	{"SecretAdd/leader", true, nil, func(t *charmhooks.Tools) (any, error) {
 		return t.SecretAdd(map[string]string{"password": "p"}, charmhooks.SecretOptions{Label: "new"})
 	}},
