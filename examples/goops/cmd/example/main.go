@@ -8,14 +8,12 @@ import (
 	"github.com/gruyaume/goops"
 
 	"github.com/charmtrace/charmtrace/examples/goops"
-	"github.com/charmtrace/charmtrace/tracing"
 )
 
 func main() {
-	// The one line that adds tracing: goops' runner seam is decorated for the call.
-	configure := tracing.Wrap(charm.Configure,
-		tracing.WithCommandRunner(goops.GetCommandRunner, goops.SetCommandRunner))
-	if err := configure(); err != nil {
+	// charm.Traced is the one Wrap line: goops' runner seam decorated for the call,
+	// the Juju environment read through goops' getter.
+	if err := charm.Traced()(); err != nil {
 		goops.LogErrorf("could not configure charm: %v", err)
 		os.Exit(1) // safe: Wrap has already stored the trace
 	}
