@@ -20,14 +20,16 @@ Runs a built charm binary as Juju would, one hook per invocation, against a fake
 whose state lives in the work directory DIR, so that you can see your charm's traces
 without writing Go. Each step is one invocation:
 
-  init DIR --charm BINARY [--metadata FILE] [--unit NAME] [--leader] [key=value]...
+  init DIR --charm BINARY [--metadata FILE] [--unit NAME] [--leader] [--tools BINARY]
+       [key=value]...
         create DIR: the charm directory (the binary as ./dispatch, the metadata), the fake
         hook tools, and the state file DIR/juju/state.json; key=value pairs are config
   relate DIR ENDPOINT REMOTE-APP [--units N] [--peer]
         add a relation with N remote units (default 1) and print its id (endpoint:id)
   set DIR config key=value...              change config options
   set DIR leader true|false                change leadership
-  set DIR app-data RELATION key=value...   the remote application's databag
+  set DIR app-data RELATION key=value...   the remote application's databag (RELATION:
+                                           endpoint:id, or the endpoint if it has one)
   set DIR unit-data RELATION UNIT key=value...   a remote unit's databag
   secret DIR key=value... [--label L] [--owner application|unit|granted]
         add a secret and print its id
@@ -109,12 +111,20 @@ func (w *workspace) update(fn func(st *fakejuju.State) error) error {
 	return w.unit.Tools.SetState(st)
 }
 
-// relation finds a relation by endpoint:id (or a bare id).
+// relationByRef finds a relation by endpoint:id, by id, or by endpoint when the endpoint
+// has only one.
 func relationByRef(st *fakejuju.State, ref string) (*fakejuju.Relation, error) {
+	var byEndpoint []*fakejuju.Relation
 	for _, r := range st.Relations {
 		if r.Ref() == ref || fmt.Sprint(r.ID) == ref {
 			return r, nil
 		}
+		if r.Endpoint == ref {
+			byEndpoint = append(byEndpoint, r)
+		}
+	}
+	if len(byEndpoint) == 1 {
+		return byEndpoint[0], nil
 	}
 	return nil, fmt.Errorf("no relation %s (run show DIR state lists them)", ref)
 }

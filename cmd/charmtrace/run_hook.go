@@ -93,7 +93,10 @@ func dispatchStep(ctx context.Context, s *streams, w *workspace, h e2e.Hook) (e2
 	}
 	fmt.Fprintf(s.stdout, "   %-34s exit %d  %7s\n", h, res.ExitCode, res.Duration.Round(time.Millisecond))
 	for _, l := range res.Logs {
-		fmt.Fprintf(s.stdout, "      juju-log %s: %s\n", l.Level, printable(l.Message))
+		// DEBUG and TRACE (the jhack lines, security events) are in run show DIR logs.
+		if l.Level != "DEBUG" && l.Level != "TRACE" {
+			fmt.Fprintf(s.stdout, "      juju-log %s: %s\n", l.Level, printable(l.Message))
+		}
 	}
 	if out := strings.TrimSpace(string(res.Output)); out != "" && res.ExitCode != 0 {
 		fmt.Fprintf(s.stdout, "      output: %s\n", printable(strings.ReplaceAll(out, "\n", " | ")))

@@ -22,6 +22,7 @@ func runInit(ctx context.Context, s *streams, args []string) error {
 	metadata := fs.String("metadata", "charmcraft.yaml", "the charm's metadata `FILE` (charmcraft.yaml or metadata.yaml)")
 	unit := fs.String("unit", "", "the unit's `NAME` (default: <charm name>/0)")
 	leader := fs.Bool("leader", false, "the unit is its application's leader")
+	toolsBin := fs.String("tools", "", "the fake hook tools' `BINARY` (default: this charmtrace executable, which is them too)")
 	pos, err := fs.parse(args, -1, "DIR and config key=value pairs")
 	if err != nil {
 		return err
@@ -53,8 +54,13 @@ func runInit(ctx context.Context, s *streams, args []string) error {
 		}
 		*unit = m.Name + "/0"
 	}
-	tools, err := os.Executable()
-	if err != nil {
+	tools := *toolsBin
+	if tools == "" {
+		if tools, err = os.Executable(); err != nil {
+			return err
+		}
+	}
+	if tools, err = filepath.Abs(tools); err != nil {
 		return err
 	}
 	if _, err := os.Stat(pos[0]); err == nil {
