@@ -73,6 +73,11 @@ func TestRunDrivesTheExampleCharmToADrainedBuffer(t *testing.T) {
 	mustRun(t, "run", "set", dir, "app-data", caRel, "certificates=@"+caFile, "version=1")
 	mustRun(t, "run", "hook", dir, "receive-ca-cert-relation-joined")
 	out := mustRun(t, "run", "hook", dir, "receive-ca-cert-relation-changed")
+	// The drain shares each dispatch's 5 s budget with the charm: on a loaded machine
+	// what is left goes with the next dispatches, as on a unit.
+	for i := 0; i < 5 && !strings.Contains(out, "buffer: 0 rows waiting"); i++ {
+		out = mustRun(t, "run", "hook", dir, "update-status")
+	}
 	if !strings.Contains(out, "buffer: 0 rows waiting") {
 		t.Fatalf("the buffer did not drain:\n%s", out)
 	}
