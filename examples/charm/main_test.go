@@ -194,21 +194,3 @@ func TestNonLeaderLeavesThePasswordAlone(t *testing.T) {
 		t.Fatalf("a non-leader wrote %v", out.State.Relations[0].LocalAppData)
 	}
 }
-
-// A refused secret-get (Juju answering "permission denied") fails the action, and
-// tracing reports it as an OWASP authz_fail event.
-func TestRefusedSecretFailsTheAction(t *testing.T) {
-	out, err := charmtest.New(setup, charmtest.WithMetadataFile("charmcraft.yaml")).Run(
-		charmtest.Action("get-admin-password", nil),
-		charmtest.State{Leader: true, Faults: []charmtest.Fault{charmtest.PermissionDenied("secret-get")}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out.ExitCode != 1 {
-		t.Fatalf("exit status %d, want 1", out.ExitCode)
-	}
-	events := out.SecurityEvents()
-	if len(events) == 0 || events[0].Event != "authz_fail:secret-get" {
-		t.Fatalf("security events %+v", events)
-	}
-}
