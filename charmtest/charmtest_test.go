@@ -129,6 +129,10 @@ func TestToolsRefuseWhatJujuRefuses(t *testing.T) {
 	if len(authz) != 5 || authz[0] != "authz_fail:relation-set" || authz[4] != "authz_fail:secret-get" {
 		t.Errorf("security events %q", authz)
 	}
+	// The log holds tracing's own lines (jhack's, the security events); the charm wrote none.
+	if len(out.Logs) < 7 || len(out.CharmLogs()) != 0 {
+		t.Errorf("logs %d, charm's own %+v", len(out.Logs), out.CharmLogs())
+	}
 	if len(out.Rows) == 0 || !strings.Contains(out.Tree(), "start: probe") {
 		t.Errorf("rows %d, tree:\n%s", len(out.Rows), out.Tree())
 	}
