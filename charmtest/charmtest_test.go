@@ -230,3 +230,34 @@ func TestTimelessTreeGolden(t *testing.T) {
 		t.Errorf("tree:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// A secret-changed test: the consumer reads the revision it tracks until it refreshes,
+// and the state out says which revision it tracks now.
+func TestSecretChangedRefreshesTheTrackedRevision(t *testing.T) {
+	setup := func(c *tracing.Charm) error {
+		c.Router.HandleKind(charmhooks.KindSecret, func(ctx context.Context, e charmhooks.Event) error {
+			old, err := c.Tools.SecretGet(e.SecretID, charmhooks.SecretGetOptions{})
+			if err != nil {
+				return err
+			}
+			latest, err := c.Tools.SecretGet(e.SecretID, charmhooks.SecretGetOptions{Refresh: true})
+			if err != nil {
+				return err
+			}
+			return c.Tools.StateSet(map[string]string{"seen": old["token"] + ">" + latest["token"]})
+		})
+		return nil
+	}
+	out, err := charmtest.New(setup).Run(charmtest.Event{Name: "secret-changed", SecretID: "secret:t1"}, charmtest.State{
+		Secrets: []charmtest.Secret{{ID: "secret:t1", Revision: 2, Content: map[string]string{"token": "b"},
+			TrackedRevision: 1, TrackedContent: map[string]string{"token": "a"}}}})
+	if err != nil || out.ExitCode != 0 {
+		t.Fatalf("%v %d %s", err, out.ExitCode, out.Stderr)
+	}
+	if got := out.State.UnitState["seen"]; got != "a>b" {
+		t.Errorf("the charm read %q, want a>b", got)
+	}
+	if s := out.State.Secrets[0]; s.TrackedRevision != 2 || s.TrackedContent != nil {
+		t.Errorf("tracked %d %v after refresh", s.TrackedRevision, s.TrackedContent)
+	}
+}

@@ -74,7 +74,7 @@ func toFake(unit string, st State) *faketools.State {
 	for _, s := range st.Secrets {
 		fs := &faketools.Secret{ID: s.ID, Label: s.Label, Description: s.Description, Expire: s.Expire,
 			Rotate: s.Rotate, Owner: s.Owner, NotGranted: s.NotGranted, Revision: s.Revision,
-			Content: maps.Clone(s.Content)}
+			Content: maps.Clone(s.Content), Tracked: s.TrackedRevision, TrackedContent: maps.Clone(s.TrackedContent)}
 		for _, g := range s.Grants {
 			fs.Grants = append(fs.Grants, faketools.Grant{Relation: g.RelationID, Unit: g.Unit})
 		}
@@ -107,7 +107,8 @@ func fromFake(f *faketools.State, out *State) {
 	out.Secrets = nil
 	for _, s := range f.Secrets {
 		os := Secret{ID: s.ID, Owner: s.Owner, NotGranted: s.NotGranted, Label: s.Label, Description: s.Description,
-			Expire: s.Expire, Rotate: s.Rotate, Revision: s.Revision, Content: s.Content}
+			Expire: s.Expire, Rotate: s.Rotate, Revision: s.Revision, Content: s.Content,
+			TrackedRevision: s.Tracked, TrackedContent: s.TrackedContent}
 		for _, g := range s.Grants {
 			os.Grants = append(os.Grants, Grant{RelationID: g.Relation, Unit: g.Unit})
 		}

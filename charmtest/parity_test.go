@@ -32,6 +32,7 @@ func parityWorld(leader bool) *faketools.State {
 			{ID: "secret:own1", Owner: "application", Label: "mine", Revision: 2, Content: map[string]string{"pass": "w"}},
 			{ID: "secret:unit1", Owner: "unit", Revision: 1, Content: map[string]string{"key": "k"}},
 			{ID: "secret:shared", Revision: 4, Content: map[string]string{"tok": "t"}},
+			{ID: "secret:moved", Revision: 3, Content: map[string]string{"tok": "new"}, Tracked: 2, TrackedContent: map[string]string{"tok": "old"}},
 			{ID: "secret:denied", Revision: 1, NotGranted: true, Content: map[string]string{"no": "n"}},
 		},
 		UnitState: map[string]string{"a": "1"},
@@ -99,6 +100,12 @@ var parityCases = []parityCase{
 	}},
 	{"SecretGet/shared", false, nil, func(t *charmhooks.Tools) (any, error) {
 		return t.SecretGet("secret:shared", charmhooks.SecretGetOptions{Refresh: true})
+	}},
+	{"SecretGet/tracked revision", false, nil, func(t *charmhooks.Tools) (any, error) {
+		return t.SecretGet("secret:moved", charmhooks.SecretGetOptions{})
+	}},
+	{"SecretGet/refreshed", false, nil, func(t *charmhooks.Tools) (any, error) {
+		return t.SecretGet("secret:moved", charmhooks.SecretGetOptions{Refresh: true})
 	}},
 	{"SecretGet/not granted", false, nil, func(t *charmhooks.Tools) (any, error) {
 		return t.SecretGet("secret:denied", charmhooks.SecretGetOptions{})

@@ -80,6 +80,12 @@ type Secret struct {
 	Rotate      string
 	Revision    int // default 1
 	Content     map[string]string
+	// TrackedRevision is the revision a granted secret's consumer reads until it
+	// refreshes (0: none yet; the first secret-get pins Revision). Set it below
+	// Revision, with TrackedContent, to test a secret-changed: secret-get returns
+	// TrackedContent, --peek and --refresh return Content, and --refresh moves the pin.
+	TrackedRevision int
+	TrackedContent  map[string]string
 	// Grants are the relations (and units) the secret was granted to.
 	Grants []Grant
 }

@@ -35,3 +35,29 @@ func TestSecretNotGranted(t *testing.T) {
 		t.Fatalf("secret-get of an ungranted secret: %v", err)
 	}
 }
+
+// A consumer reads the revision it tracks until it refreshes; a peek reads the latest
+// without moving the pin.
+func TestConsumerSecretRevisions(t *testing.T) {
+	st := &State{Unit: "app/0", Secrets: []*Secret{{ID: "secret:s1", Revision: 2, Content: map[string]string{"v": "new"},
+		Tracked: 1, TrackedContent: map[string]string{"v": "old"}}}}
+	tools := charmhooks.NewTools(NewRunner(st, nil))
+	for _, step := range []struct {
+		opts charmhooks.SecretGetOptions
+		want string
+	}{
+		{charmhooks.SecretGetOptions{}, "old"},
+		{charmhooks.SecretGetOptions{Peek: true}, "new"},
+		{charmhooks.SecretGetOptions{}, "old"},
+		{charmhooks.SecretGetOptions{Refresh: true}, "new"},
+		{charmhooks.SecretGetOptions{}, "new"},
+	} {
+		got, err := tools.SecretGet("secret:s1", step.opts)
+		if err != nil || got["v"] != step.want {
+			t.Fatalf("secret-get %+v: %v %v, want %s", step.opts, got, err, step.want)
+		}
+	}
+	if s := st.Secrets[0]; s.Tracked != 2 || s.TrackedContent != nil {
+		t.Fatalf("after refresh: tracked %d, content %v", s.Tracked, s.TrackedContent)
+	}
+}

@@ -88,6 +88,11 @@ type Secret struct {
 	Revision   int               `json:"revision"`
 	Content    map[string]string `json:"content"`
 	Grants     []Grant           `json:"grants,omitempty"`
+	// Tracked is the revision a consumer (Owner "") reads: 0 until its first
+	// secret-get pins the latest. TrackedContent is that revision's content when
+	// it is older than Revision, so a test can show a new revision arriving.
+	Tracked        int               `json:"tracked,omitempty"`
+	TrackedContent map[string]string `json:"tracked_content,omitempty"`
 }
 
 // Grant is read access given with secret-grant.
