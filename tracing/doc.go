@@ -51,5 +51,16 @@
 // receiver leaves the charm running untraced or buffer-only, with one warning in the
 // unit's log. CHARMTRACE_DISABLE=1 (or WithDisabled) turns tracing off entirely.
 //
-// Wrap does the same for charms written as a func() error, such as goops charms.
+// # One global provider
+//
+// The provider installed as OpenTelemetry's global one is the same value for the whole
+// process: it sends each span to the dispatch whose span is its parent in ctx, else to
+// the dispatch running. So a package-level tracer (var tracer = otel.Tracer("x")), bound
+// once, keeps working in every dispatch of a process — a test process runs many — and in
+// parallel ones.
+//
+// Wrap does the same for charms written as a func() error, such as goops charms; off a
+// unit (goopstest) it traces in memory and keeps tracing's own lines out of the unit's
+// log. WithoutSending and WithStderr are for harnesses: package charmtest runs a charm
+// through Run with them.
 package tracing

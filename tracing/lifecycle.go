@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/charmtrace/charmtrace/buffer"
@@ -39,6 +38,10 @@ const storeTimeout = 5 * time.Second
 // start opens the buffer and installs the tracer provider. Any failure leaves tracing
 // off for this dispatch with one warning; the charm runs all the same.
 func (d *dispatch) start() {
+	if d.jc.CharmDir == "" {
+		d.startInMemory()
+		return
+	}
 	// The metadata is parsed while the buffer opens: both are first uses in the process
 	// (of the YAML decoder, about 0.5 ms, and of SQLite, about 2 ms).
 	type metadataResult struct {
@@ -71,8 +74,11 @@ func (d *dispatch) start() {
 	}
 	// The budget counts from the start of the dispatch: the background drain while the
 	// charm runs and the final one share it, and closing still fits.
-	exp, err := exporter.New(buf, exporter.WithShutdownBudget(d.cfg.budget),
-		exporter.WithDeadline(d.started.Add(d.cfg.budget-closeReserve)))
+	deadline := d.started.Add(d.cfg.budget - closeReserve)
+	if d.cfg.noSend {
+		deadline = d.started // passed already: the final drain sends nothing
+	}
+	exp, err := exporter.New(buf, exporter.WithShutdownBudget(d.cfg.budget), exporter.WithDeadline(deadline))
 	if err != nil {
 		buf.Close()
 		d.warn(fmt.Sprintf("tracing off for this dispatch: %v", err))
@@ -97,7 +103,7 @@ func (d *dispatch) start() {
 	d.tp = sdktrace.NewTracerProvider(opts...)
 	d.buf, d.exp = buf, exp
 	d.tracer = d.tp.Tracer(ScopeName)
-	otel.SetTracerProvider(d.tp)
+	d.retire = global.install(d.tp)
 	if merr != nil {
 		d.warn(fmt.Sprintf("tracing: cannot read the charm's metadata (%v); relations are not followed, spans stay buffered", merr))
 	} else if err := d.cfg.checkEndpoints(meta); err != nil {
@@ -107,9 +113,27 @@ func (d *dispatch) start() {
 		d.meta = meta
 	}
 	// Send the backlog while the charm works, if a destination is already known.
+	if d.cfg.noSend {
+		return
+	}
 	if err := exp.Start(context.Background()); err != nil {
 		d.warn(fmt.Sprintf("tracing: cannot start sending: %v", err))
 	}
+}
+
+// startInMemory installs a provider whose spans go only to the configured processors:
+// Wrap off a unit, with no charm directory to keep a buffer in (goopstest gives none).
+func (d *dispatch) startInMemory() {
+	opts := []sdktrace.TracerProviderOption{}
+	if res, _ := newResource(d.jc, "[unknown]", d.cfg.charmType, d.cfg.version); res != nil {
+		opts = append(opts, sdktrace.WithResource(res))
+	}
+	for _, p := range d.cfg.processors {
+		opts = append(opts, sdktrace.WithSpanProcessor(p))
+	}
+	d.tp = sdktrace.NewTracerProvider(opts...)
+	d.tracer = d.tp.Tracer(ScopeName)
+	d.retire = global.install(d.tp)
 }
 
 // reconcile follows the tracing and CA relations to the destination.
@@ -141,6 +165,10 @@ func (d *dispatch) shutdown() {
 	defer cancel()
 	if err := d.tp.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		d.warn(fmt.Sprintf("tracing: shutdown: %v", err))
+	}
+	d.retire()
+	if d.buf == nil {
+		return
 	}
 	d.reportDelivery()
 	if err := d.buf.Close(); err != nil {

@@ -39,6 +39,11 @@ type config struct {
 	seam            *runnerSeam                       // Wrap only
 	pebbleSocketDir string                            // "" for Juju's /charm/containers
 	pebbleInstall   func(func(string) *pebble.Client) // Wrap only
+	envGetter       func() func(string) string
+	// offUnit: Wrap runs where hook tools reach no unit agent (no JUJU_CONTEXT_ID, as
+	// under goopstest): tracing's own lines go to stderr, not through the charm's runner.
+	offUnit bool
+	noSend  bool
 	// wrapExporter lets tests put a faulty exporter in the pipeline.
 	wrapExporter  func(sdktrace.SpanExporter) sdktrace.SpanExporter
 	stderr        io.Writer
@@ -124,3 +129,13 @@ func WithGetenv(getenv func(string) string) Option { return func(c *config) { c.
 func WithSpanProcessor(p sdktrace.SpanProcessor) Option {
 	return func(c *config) { c.processors = append(c.processors, p) }
 }
+
+// WithoutSending stores spans in the buffer and follows the relations to a destination,
+// as on a unit, but never sends: the rows stay for the test to read. Package charmtest
+// runs every dispatch so.
+func WithoutSending() Option { return func(c *config) { c.noSend = true } }
+
+// WithStderr sets where Run writes what the charm process would print on standard error:
+// a failed dispatch's error, a panic's stack, tracing's warnings when no unit log is
+// reachable. Default os.Stderr.
+func WithStderr(w io.Writer) Option { return func(c *config) { c.stderr = w } }

@@ -67,6 +67,7 @@ type dispatch struct {
 	buf     *buffer.Buffer
 	exp     *exporter.Exporter
 	tracer  trace.Tracer
+	retire  func()         // takes tp out of the global provider's live dispatches
 	started time.Time      // the budget counts from here
 	meta    *charmMetadata // nil when the relations cannot be followed
 
@@ -80,7 +81,14 @@ func newDispatch(cfg *config, jc *charmhooks.Context) *dispatch {
 		base = &charmhooks.ExecRunner{}
 	}
 	d := &dispatch{cfg: cfg, jc: jc, base: base, logs: charmhooks.NewTools(base), warned: map[string]bool{}, started: time.Now()}
-	d.sec = security.New(jc.ModelUUID, jc.UnitName, security.JujuLog(base), security.WithStderr(cfg.stderr))
+	sink := security.JujuLog(base)
+	if cfg.offUnit {
+		sink = func(_ context.Context, _, msg string) error {
+			_, err := fmt.Fprintln(cfg.stderr, msg)
+			return err
+		}
+	}
+	d.sec = security.New(jc.ModelUUID, jc.UnitName, sink, security.WithStderr(cfg.stderr))
 	return d
 }
 
@@ -92,12 +100,21 @@ func (d *dispatch) warn(msg string) {
 		return
 	}
 	d.warned[msg] = true
+	if d.cfg.offUnit {
+		fmt.Fprintln(d.cfg.stderr, msg)
+		return
+	}
 	if err := d.logs.Log(charmhooks.LogWarning, msg); err != nil {
 		fmt.Fprintln(d.cfg.stderr, msg)
 	}
 }
 
+// debug writes msg to the unit's log at DEBUG; off a unit, where no one reads a debug
+// log for jhack, it writes nothing.
 func (d *dispatch) debug(msg string) {
+	if d.cfg.offUnit {
+		return
+	}
 	if err := d.logs.Log(charmhooks.LogDebug, msg); err != nil {
 		fmt.Fprintln(d.cfg.stderr, msg)
 	}

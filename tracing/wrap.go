@@ -29,6 +29,19 @@ func WithCommandRunner[R charmhooks.Runner](get func() R, set func(R)) Option {
 	}
 }
 
+// WithEnvGetter reads the Juju environment, at each call of the wrapped function, through
+// the getter get returns then: goops.GetEnvGetter, whose getter goopstest replaces for
+// each run. With it, the same Wrap line serves a unit and goopstest:
+//
+//	tracing.Wrap(charm.Configure,
+//		tracing.WithCommandRunner(goops.GetCommandRunner, goops.SetCommandRunner),
+//		tracing.WithEnvGetter(goops.GetEnvGetter))
+func WithEnvGetter[E interface{ Get(string) string }](get func() E) Option {
+	return func(c *config) {
+		c.envGetter = func() func(string) string { return get().Get }
+	}
+}
+
 type runnerSeam struct {
 	get func() charmhooks.Runner
 	set func(charmhooks.Runner)
@@ -39,7 +52,7 @@ type runnerSeam struct {
 //
 //	err := tracing.Wrap(charm.Configure,
 //		tracing.WithCommandRunner(goops.GetCommandRunner, goops.SetCommandRunner),
-//		tracing.WithGetenv(func(k string) string { return goops.GetEnvGetter().Get(k) }))()
+//		tracing.WithEnvGetter(goops.GetEnvGetter))()
 //
 // Each call reads the Juju context, starts the root span, follows the tracing relations,
 // runs fn with its hook-tool calls traced, records its error or panic, and stores and
@@ -47,15 +60,26 @@ type runnerSeam struct {
 // re-raised after that). fn gets no context: its hook-tool spans are children of the
 // root span, and spans it starts with otel.Tracer are roots of their own unless it
 // takes the context from the span it is in.
+//
+// The same line works under goopstest, which fakes the unit's name and model but not
+// JUJU_CHARM_DIR or JUJU_CONTEXT_ID: without a charm directory the call is traced in
+// memory (spans reach WithSpanProcessor's processors, nothing is buffered or sent), and
+// without a context id tracing writes its own lines (the jhack lines, warnings, security
+// events) to stderr rather than through the charm's runner, so goopstest's JujuLog holds
+// the charm's lines only.
 func Wrap(fn func() error, opts ...Option) func() error {
 	return func() error {
 		cfg := newConfig(opts)
+		if cfg.envGetter != nil {
+			cfg.getenv = cfg.envGetter()
+		}
 		if cfg.seam != nil {
 			inner := cfg.seam.get()
 			cfg.runner = inner
 			defer cfg.seam.set(inner)
 		}
-		jc, err := charmhooks.ReadContext(cfg.getenv)
+		cfg.offUnit = cfg.getenv("JUJU_CONTEXT_ID") == ""
+		jc, err := readWrapContext(cfg.getenv)
 		if err != nil {
 			// Without a Juju context there is nothing to trace; run the charm as it is.
 			fmt.Fprintf(cfg.stderr, "tracing off: %v\n", err)
@@ -98,4 +122,26 @@ func Wrap(fn func() error, opts ...Option) func() error {
 		}
 		return err
 	}
+}
+
+// readWrapContext reads the Juju context for Wrap. A unit always has JUJU_CHARM_DIR; a
+// test harness that fakes the rest of the hook environment (goopstest) may not, and then
+// the dispatch is traced all the same, in memory: its spans reach WithSpanProcessor's
+// processors and the global provider, and no buffer is kept.
+func readWrapContext(getenv func(string) string) (*charmhooks.Context, error) {
+	if getenv("JUJU_CHARM_DIR") != "" {
+		return charmhooks.ReadContext(getenv)
+	}
+	const none = "/nonexistent" // ReadContext requires the variable; it is not used
+	jc, err := charmhooks.ReadContext(func(k string) string {
+		if k == "JUJU_CHARM_DIR" {
+			return none
+		}
+		return getenv(k)
+	})
+	if err != nil {
+		return nil, err
+	}
+	jc.CharmDir = ""
+	return jc, nil
 }

@@ -31,6 +31,7 @@ func TestWrapTracesAFuncCharmThroughItsRunnerSeam(t *testing.T) {
 		env[k] = v
 	}
 	env["JUJU_DISPATCH_PATH"], env["JUJU_HOOK_NAME"] = "hooks/config-changed", "config-changed"
+	env["JUJU_CONTEXT_ID"] = "testapp/42-config-changed-1" // on a unit: tracing logs through the runner
 	u.runner.SetEnv(env)
 	err := Wrap(charm,
 		WithCommandRunner(s.get, s.set),

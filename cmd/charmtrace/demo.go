@@ -13,16 +13,17 @@ import (
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
 	"github.com/charmtrace/charmtrace/internal/e2e"
-	"github.com/charmtrace/charmtrace/internal/fakejuju"
 	"github.com/charmtrace/charmtrace/internal/otlpreceiver"
+	"github.com/charmtrace/charmtrace/internal/spantree"
 	"github.com/charmtrace/charmtrace/internal/testcerts"
 )
 
 const demoUsage = `Usage: charmtrace demo [--keep]
 
 Runs the example charm (examples/charm) through a Juju lifecycle on a fake Juju and
-shows what a tracing receiver got from it. The charm and the fake hook tools run as
-real processes, with the environment Juju gives a hook:
+shows what a tracing receiver got from it. It is a script of "charmtrace run" steps,
+each printed as you would type it: the charm and the fake hook tools run as real
+processes, with the environment Juju gives a hook:
 
   1. install, start, update-status: no receiver yet, the traces wait in the buffer
   2. db related: the leader shares the admin password (which no span may carry)
@@ -33,16 +34,57 @@ real processes, with the environment Juju gives a hook:
   5. update-status: an ordinary dispatch, sent at once
 
 It prints each step, the received traces as trees and a one-line verdict. It needs
-only the Go toolchain, run from the charmtrace source tree: it builds the charm and
-the fake tools with go build, in your build cache (the first build compiles SQLite
-and takes about a minute). Work files go to a temporary directory, removed at the end
-unless --keep is given.
+only the Go toolchain, run from the charmtrace source tree: it builds the charm with go
+build, in your build cache (the first build compiles SQLite and takes about a minute).
+Work files go to a temporary directory, removed at the end unless --keep is given.
 
 Exit status 0 when the install and start traces reached the receiver, 1 otherwise.
 `
 
 // demoUnit is the unit the demo runs: application "example", leader.
 const demoUnit = "example/0"
+
+// demoStep is one step of the demo: a title and the run command lines it types.
+type demoStep struct {
+	title string
+	lines [][]string // each a `charmtrace run` command line, without "run"
+}
+
+// demoScript is the lifecycle the demo shows, as `charmtrace run` steps on the unit in
+// dir: what an author types to see their own charm's traces.
+func demoScript(dir, receiverURL, caFile string) []demoStep {
+	hook := func(names ...string) [][]string {
+		var lines [][]string
+		for _, n := range names {
+			lines = append(lines, []string{"hook", dir, n})
+		}
+		return lines
+	}
+	rel := func(endpoint string, kinds ...string) []string {
+		var names []string
+		for _, k := range kinds {
+			names = append(names, endpoint+"-relation-"+k)
+		}
+		return names
+	}
+	return []demoStep{
+		{"install", hook("install")},
+		{"start", hook("start")},
+		{"update-status (no receiver yet: buffered)", hook("update-status")},
+		{"relate db to client (the leader shares the admin password; buffered)", append([][]string{
+			{"relate", dir, "db", "client"}}, hook(rel("db", "created", "joined", "changed")...)...)},
+		{fmt.Sprintf("relate charm-tracing to tempo, receiver %s (https, no CA yet)", receiverURL), append([][]string{
+			{"relate", dir, "charm-tracing", "tempo"},
+			{"set", dir, "app-data", "charm-tracing", "receivers=" + e2e.TempoReceivers(receiverURL)},
+		}, hook(rel("charm-tracing", "created", "joined", "changed")...)...)},
+		{"relate receive-ca-cert to self-signed-certificates (certificate_transfer v1)", append(append([][]string{
+			{"relate", dir, "receive-ca-cert", "self-signed-certificates"}},
+			hook(rel("receive-ca-cert", "created")...)...),
+			append([][]string{{"set", dir, "app-data", "receive-ca-cert", "certificates=@" + caFile, "version=1"}},
+				hook(rel("receive-ca-cert", "joined", "changed")...)...)...)},
+		{"update-status (an ordinary dispatch: sent at once)", hook("update-status")},
+	}
+}
 
 func runDemo(ctx context.Context, s *streams, args []string) (err error) {
 	fs := newFlagSet(s, "demo", demoUsage)
@@ -75,23 +117,33 @@ func runDemo(ctx context.Context, s *streams, args []string) (err error) {
 	}
 	defer recv.Close()
 	fmt.Fprintf(out, "OTLP/HTTPS receiver listening on %s, its certificate signed by a private CA made just now.\n", recv.URL())
-
-	u, err := e2e.NewUnit(filepath.Join(dir, "unit"), bins, &fakejuju.State{Unit: demoUnit, Leader: true,
-		Config: map[string]any{"log-level": "info"}})
-	if err != nil {
+	caFile := filepath.Join(dir, "ca.json")
+	if err := os.WriteFile(caFile, []byte(e2e.CertificatesV1(caPEM)["certificates"]), 0o600); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Unit %s (leader) of charm charmtrace-example, charm directory %s\n", demoUnit, u.CharmDir)
 
-	var dispatched int
-	n := 0
-	lifeErr := e2e.Lifecycle(ctx, u, e2e.Target{URL: recv.URL(), CA: caPEM}, func(st e2e.Step) {
-		n++
-		dispatched += len(st.Dispatches)
-		printStep(out, n, st, len(recv.Requests()))
-	})
-	if lifeErr != nil {
-		fmt.Fprintf(out, "\nThe lifecycle stopped: %v\n", lifeErr)
+	unitDir := filepath.Join(dir, "unit")
+	if err := runStep(ctx, s, []string{"init", unitDir, "--charm", bins.Charm, "--metadata", bins.Metadata,
+		"--tools", bins.FakeJuju, "--unit", demoUnit, "--leader", "log-level=info"}); err != nil {
+		return err
+	}
+	var stepErr error
+	dispatched := 0
+	for n, step := range demoScript(unitDir, recv.URL(), caFile) {
+		fmt.Fprintf(out, "\n%d. %s\n", n+1, step.title)
+		for _, line := range step.lines {
+			if line[0] == "hook" {
+				dispatched++
+			}
+			if stepErr = runStep(ctx, s, line); stepErr != nil {
+				break
+			}
+		}
+		fmt.Fprintf(out, "   receiver: %s so far\n", plural(int64(len(recv.Requests())), "request"))
+		if stepErr != nil {
+			fmt.Fprintf(out, "\nThe lifecycle stopped: %v\n", stepErr)
+			break
+		}
 	}
 
 	spans := recv.Spans()
@@ -103,7 +155,24 @@ func runDemo(ctx context.Context, s *streams, args []string) (err error) {
 	if !v.ok {
 		return errors.New("the install and start traces did not both reach the receiver")
 	}
-	return lifeErr
+	return stepErr
+}
+
+// runStep prints a run command line as a user would type it (the work directory
+// abbreviated) and runs it.
+func runStep(ctx context.Context, s *streams, line []string) error {
+	shown := make([]string, len(line))
+	for i, a := range line {
+		if i == 1 {
+			a = "DIR"
+		}
+		if len(a) > 60 {
+			a = a[:57] + "..."
+		}
+		shown[i] = a
+	}
+	fmt.Fprintf(s.stdout, "   $ charmtrace run %s\n", strings.Join(shown, " "))
+	return runSteps()[line[0]](ctx, s, line[1:])
 }
 
 // startDemoReceiver starts the HTTPS receiver with a leaf of a new private CA, and
@@ -124,41 +193,17 @@ func startDemoReceiver() (*otlpreceiver.Receiver, string, error) {
 	return recv, string(ca.PEM()), nil
 }
 
-// printStep prints one lifecycle step: its dispatches, what they logged above DEBUG,
-// and where the traces are.
-func printStep(w io.Writer, n int, st e2e.Step, received int) {
-	fmt.Fprintf(w, "\n%d. %s\n", n, st.Title)
-	for _, d := range st.Dispatches {
-		fmt.Fprintf(w, "   %-34s exit %d  %7s\n", d.Hook, d.ExitCode, d.Duration.Round(time.Millisecond))
-		for _, l := range d.Logs {
-			if l.Level != "DEBUG" && l.Level != "TRACE" {
-				fmt.Fprintf(w, "      juju-log %s: %s\n", l.Level, printable(l.Message))
-			}
-		}
-	}
-	fmt.Fprintf(w, "   buffer: %s waiting", plural(st.Buffer.Rows, "row"))
-	for reason, count := range st.Buffer.Drops {
-		fmt.Fprintf(w, ", %d dropped (%s)", count, reason)
-	}
-	fmt.Fprintf(w, "; receiver: %s so far\n", plural(int64(received), "request"))
-}
-
 // printReceived prints the received spans as trace trees, with the renderer of the
 // tree command.
 func printReceived(w io.Writer, spans []otlpreceiver.Span) {
-	set := newTraceSet()
+	set := spantree.NewSet()
 	for _, s := range spans {
-		set.add(&tracepb.TracesData{ResourceSpans: []*tracepb.ResourceSpans{{
+		set.Add(&tracepb.TracesData{ResourceSpans: []*tracepb.ResourceSpans{{
 			Resource:   s.Resource,
 			ScopeSpans: []*tracepb.ScopeSpans{{Scope: s.Scope, Spans: []*tracepb.Span{s.Span}}},
 		}}})
 	}
-	for i, t := range set.traces() {
-		if i > 0 {
-			fmt.Fprintln(w)
-		}
-		t.print(w)
-	}
+	set.Print(w, spantree.Options{}, nil)
 }
 
 // verdict is the demo's outcome in one line.
@@ -172,7 +217,7 @@ type verdict struct {
 func judge(spans []otlpreceiver.Span, dispatched int) verdict {
 	roots := map[string]int{}
 	for _, s := range spans {
-		if len(s.Span.GetParentSpanId()) == 0 && stringAttr(s.Resource.GetAttributes(), "juju_unit") == demoUnit {
+		if len(s.Span.GetParentSpanId()) == 0 && spantree.StringAttr(s.Resource.GetAttributes(), "juju_unit") == demoUnit {
 			roots[s.Span.GetName()]++
 		}
 	}

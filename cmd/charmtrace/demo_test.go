@@ -40,9 +40,15 @@ func TestDemo(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^    install: install +`).MatchString(stdout) {
 		t.Error("the install trace's handler span is not shown under its root")
 	}
-	if m := regexp.MustCompile(`\nbuffer: (\d+) rows? waiting; receiver: \d+ requests so far\n\nThe receiver`).FindStringSubmatch(
-		strings.ReplaceAll(stdout, "   buffer:", "buffer:")); m == nil || m[1] != "0" {
+	if m := regexp.MustCompile(`\n   buffer: (\d+) rows? waiting\n   receiver: \d+ requests so far\n\nThe receiver`).FindStringSubmatch(stdout); m == nil || m[1] != "0" {
 		t.Errorf("the buffer is not empty at the end: %v", m)
+	}
+	// The demo is a script of run steps, shown as typed.
+	for _, want := range []string{"$ charmtrace run init DIR --charm", "$ charmtrace run hook DIR install\n",
+		"$ charmtrace run set DIR app-data receive-ca-cert certificates=@"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q", want)
+		}
 	}
 	dir := regexp.MustCompile(`charm directory (\S+)`).FindStringSubmatch(stdout)
 	if dir == nil {

@@ -61,7 +61,7 @@ func (fs *flagSet) parse(args []string, wantArgs int, argNames string) ([]string
 		positional = append(positional, rest[0])
 		args = rest[1:]
 	}
-	if len(positional) != wantArgs {
+	if wantArgs >= 0 && len(positional) != wantArgs { // a negative wantArgs takes any number
 		return nil, usagef("want %s, got %d argument(s)", argNames, len(positional))
 	}
 	return positional, nil

@@ -15,6 +15,7 @@ import (
 
 	"github.com/charmtrace/charmtrace/buffer"
 	"github.com/charmtrace/charmtrace/exporter"
+	"github.com/charmtrace/charmtrace/internal/spantree"
 )
 
 const inspectUsage = `Usage: charmtrace inspect [--json] DB
@@ -226,7 +227,7 @@ func (in *inspection) print(s *streams) error {
 	return err
 }
 
-const timeLayout = "2006-01-02 15:04:05.000 UTC"
+const timeLayout = spantree.TimeLayout
 
 func priorityLabel(p int) string {
 	switch p {

@@ -19,9 +19,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
+
+	"github.com/charmtrace/charmtrace/internal/fakejuju"
 )
 
 // Exit codes. They are part of the command's interface (scripts test them) and the help
@@ -49,6 +52,7 @@ func commands() []command {
 		{"tree", "show the buffer's traces as indented waterfalls", runTree},
 		{"export", "write the buffer's trace data as OTLP/JSON or length-delimited protobuf", runExport},
 		{"send", "replay a buffer to an OTLP/HTTP receiver", runSend},
+		{"run", "run a built charm binary hook by hook against a fake Juju kept in a directory", runRun},
 	}
 }
 
@@ -86,6 +90,11 @@ type streams struct {
 }
 
 func main() {
+	// run installs this executable under every hook tool's name: started so, it is
+	// that tool, acting on the fake Juju's state file.
+	if fakejuju.IsTool(filepath.Base(os.Args[0])) {
+		os.Exit(fakejuju.Main(os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

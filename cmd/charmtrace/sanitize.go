@@ -3,51 +3,20 @@ package main
 import (
 	"fmt"
 	"strings"
-	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/charmtrace/charmtrace/internal/spantree"
 )
 
-// A buffer file can come from anywhere, and every text in it — span names, attribute
-// values, status messages, content types, drop reasons, settings — is the writer's choice.
-// Printed raw, such text can move the cursor, recolour or retitle the reader's terminal
-// (escape sequences), or reorder what the reader sees (bidi overrides). Every text taken
-// from a file goes through printable before it is shown; JSON output through jsonSafe.
+// A buffer file can come from anywhere, and every text in it is the writer's choice: every
+// text taken from a file goes through printable before it is shown, JSON output through
+// jsonSafe. The sanitiser itself lives in spantree, which renders traces for the harness
+// too.
 
-// unsafeRune reports whether r must not reach a terminal as it is: C0 and C1 controls
-// (ESC, CSI, BEL, newlines), DEL, format characters (bidi overrides and isolates,
-// zero-width joiners, the BOM), line and paragraph separators, and the replacement
-// character that stands for invalid UTF-8.
-func unsafeRune(r rune) bool {
-	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) || r == utf8.RuneError
-}
-
-// printable returns s with every unsafe rune written as a visible Go escape (\x1b,
-// \u202e), so that the reader sees that something was there and what it was, and the
-// terminal sees plain text. Invalid UTF-8 bytes are shown as \xNN too.
-func printable(s string) string {
-	if !strings.ContainsFunc(s, unsafeRune) && utf8.ValidString(s) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size <= 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case unsafeRune(r) && r < 0x80:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case unsafeRune(r) && r > 0xffff:
-			fmt.Fprintf(&b, `\U%08x`, r)
-		case unsafeRune(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
-		i += size
-	}
-	return b.String()
-}
+func printable(s string) string           { return spantree.Printable(s) }
+func truncate(s string, width int) string { return spantree.Truncate(s, width) }
+func unsafeRune(r rune) bool              { return spantree.UnsafeRune(r) }
 
 // jsonSafe rewrites the unsafe runes that JSON encoders leave raw (DEL, C1 controls,
 // bidi and other format characters, line separators) as \uXXXX escapes. In valid JSON
@@ -72,14 +41,4 @@ func jsonSafe(js []byte) []byte {
 		i += size
 	}
 	return out
-}
-
-// truncate shortens s to width runes, marking the cut with "…" so that a shortened name
-// is never mistaken for a whole one.
-func truncate(s string, width int) string {
-	r := []rune(s)
-	if len(r) <= width {
-		return s
-	}
-	return string(r[:width-1]) + "…"
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmtrace/charmtrace/internal/spantree"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
@@ -156,11 +157,11 @@ func TestTreeWalksDeepChainsIteratively(t *testing.T) {
 	spans = append(spans,
 		&tracepb.Span{TraceId: make([]byte, 16), SpanId: spanID(depth + 1), ParentSpanId: spanID(depth + 2), Name: "c1"},
 		&tracepb.Span{TraceId: make([]byte, 16), SpanId: spanID(depth + 2), ParentSpanId: spanID(depth + 1), Name: "c2"})
-	set := newTraceSet()
-	set.add(&tracepb.TracesData{ResourceSpans: []*tracepb.ResourceSpans{{ScopeSpans: []*tracepb.ScopeSpans{{Spans: spans}}}}})
+	set := spantree.NewSet()
+	set.Add(&tracepb.TracesData{ResourceSpans: []*tracepb.ResourceSpans{{ScopeSpans: []*tracepb.ScopeSpans{{Spans: spans}}}}})
 	defer debug.SetMaxStack(debug.SetMaxStack(8 << 20))
 	var out strings.Builder
-	set.traces()[0].print(&out)
+	set.Traces()[0].Print(&out, spantree.Options{})
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if got := len(lines); got != 1+depth+1 {
 		t.Fatalf("%d lines, want a header, %d spans and the cycle note", got, depth)

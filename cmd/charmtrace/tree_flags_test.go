@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmtrace/charmtrace/internal/spantree"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 )
@@ -51,23 +52,23 @@ func TestTreeEventOpsReruns(t *testing.T) {
 	boolAttr := func(k string, v bool) *commonpb.KeyValue {
 		return &commonpb.KeyValue{Key: k, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_BoolValue{BoolValue: v}}}
 	}
-	trace := func(tid byte, handlers ...*tracepb.Span) *traceTree {
-		set := newTraceSet()
+	trace := func(tid byte, handlers ...*tracepb.Span) *spantree.Trace {
+		set := spantree.NewSet()
 		spans := []*tracepb.Span{{TraceId: []byte{15: tid}, SpanId: []byte{7: 1}, Name: "ops.main"}}
 		for i, h := range handlers {
 			h.TraceId, h.SpanId, h.ParentSpanId = []byte{15: tid}, []byte{7: byte(i + 2)}, []byte{7: 1}
 			spans = append(spans, h)
 		}
-		set.add(&tracepb.TracesData{ResourceSpans: []*tracepb.ResourceSpans{{ScopeSpans: []*tracepb.ScopeSpans{{Spans: spans}}}}})
-		return set.traces()[0]
+		set.Add(&tracepb.TracesData{ResourceSpans: []*tracepb.ResourceSpans{{ScopeSpans: []*tracepb.ScopeSpans{{Spans: spans}}}}})
+		return set.Traces()[0]
 	}
 	start := trace(1, &tracepb.Span{Name: "start: Charm", Attributes: []*commonpb.KeyValue{boolAttr("deferred", false)}})
 	rerun := trace(2, &tracepb.Span{Name: "start: Charm", Attributes: []*commonpb.KeyValue{boolAttr("deferred", true)}},
 		&tracepb.Span{Name: "update_status: Charm", Attributes: []*commonpb.KeyValue{boolAttr("deferred", false)}})
-	if !start.dispatchOf("start") || start.rerunOf("start") {
+	if !start.DispatchOf("start") || start.RerunOf("start") {
 		t.Error("an ops start dispatch is not recognised as one")
 	}
-	if rerun.dispatchOf("start") || !rerun.rerunOf("start") || !rerun.dispatchOf("update_status") {
+	if rerun.DispatchOf("start") || !rerun.RerunOf("start") || !rerun.DispatchOf("update_status") {
 		t.Error("an ops re-run of start is taken for a dispatch of start")
 	}
 }
@@ -120,8 +121,8 @@ func TestTreeElidesLongTextVisibly(t *testing.T) {
 	for range 10_000 {
 		deep = &commonpb.AnyValue{Value: &commonpb.AnyValue_ArrayValue{ArrayValue: &commonpb.ArrayValue{Values: []*commonpb.AnyValue{deep}}}}
 	}
-	set := newTraceSet()
-	set.add(&tracepb.TracesData{ResourceSpans: []*tracepb.ResourceSpans{{ScopeSpans: []*tracepb.ScopeSpans{{Spans: []*tracepb.Span{
+	set := spantree.NewSet()
+	set.Add(&tracepb.TracesData{ResourceSpans: []*tracepb.ResourceSpans{{ScopeSpans: []*tracepb.ScopeSpans{{Spans: []*tracepb.Span{
 		{TraceId: []byte{15: 1}, SpanId: []byte{7: 1}, Name: "root"},
 		{TraceId: []byte{15: 1}, SpanId: []byte{7: 2}, ParentSpanId: []byte{7: 1}, Name: long, Attributes: []*commonpb.KeyValue{
 			{Key: "list", Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_ArrayValue{ArrayValue: &commonpb.ArrayValue{Values: values}}}},
@@ -129,7 +130,7 @@ func TestTreeElidesLongTextVisibly(t *testing.T) {
 		}},
 	}}}}}})
 	var out strings.Builder
-	set.traces()[0].printWith(&out, true)
+	set.Traces()[0].Print(&out, spantree.Options{Attrs: true})
 	got := out.String()
 	if strings.Contains(got, "TAIL") || !strings.Contains(got, "    "+strings.Repeat("n", 30)) {
 		t.Fatalf("name not as expected:\n%s", got)

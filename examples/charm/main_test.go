@@ -2,15 +2,12 @@ package main
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"gopkg.in/yaml.v3"
 
-	"github.com/charmtrace/charmtrace/internal/fakejuju"
+	"github.com/charmtrace/charmtrace/charmtest"
 	"github.com/charmtrace/charmtrace/tracing"
 )
 
@@ -68,54 +65,22 @@ func TestMetadataContract(t *testing.T) {
 	}
 }
 
-// unit is one unit of the charm on the in-process fake Juju.
-type unit struct {
-	t      *testing.T
-	dir    string
-	runner *fakejuju.Runner
-}
-
-func newUnit(t *testing.T, leader bool) *unit {
-	dir := t.TempDir()
-	meta, err := os.ReadFile("charmcraft.yaml")
+// run dispatches one event to the charm in state in, in process, as Juju would run the
+// built charm: tracing.Main's code path over charmtest's fake hook tools.
+func run(t *testing.T, ev charmtest.Event, in charmtest.State) *charmtest.Out {
+	t.Helper()
+	out, err := charmtest.New(setup, charmtest.WithMetadataFile("charmcraft.yaml")).Run(ev, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "charmcraft.yaml"), meta, 0o644); err != nil {
-		t.Fatal(err)
+	if out.ExitCode != 0 {
+		t.Fatalf("%s: exit status %d: %s; log %v", ev.Name, out.ExitCode, out.Stderr, out.Logs)
 	}
-	st := &fakejuju.State{Unit: "example/0", Leader: leader, Config: map[string]any{"log-level": "debug"}}
-	return &unit{t: t, dir: dir, runner: fakejuju.NewRunner(st, nil)}
+	return out
 }
 
-// dispatch runs the charm once for a hook, or for an action given as "action:<name>",
-// and returns the spans it made.
-func (u *unit) dispatch(event string, extra map[string]string) []sdktrace.ReadOnlySpan {
-	u.t.Helper()
-	env := map[string]string{
-		"JUJU_UNIT_NAME": "example/0", "JUJU_MODEL_NAME": "test", "JUJU_MODEL_UUID": "2a5c5b4e-0000-4000-8000-000000000001",
-		"JUJU_CHARM_DIR": u.dir, "JUJU_VERSION": "3.6.4",
-	}
-	if name, ok := strings.CutPrefix(event, "action:"); ok {
-		env["JUJU_DISPATCH_PATH"], env["JUJU_ACTION_NAME"], env["JUJU_ACTION_UUID"] = "actions/"+name, name, "1"
-	} else {
-		env["JUJU_DISPATCH_PATH"], env["JUJU_HOOK_NAME"] = "hooks/"+event, event
-	}
-	for k, v := range extra {
-		env[k] = v
-	}
-	u.runner.SetEnv(env)
-	rec := tracetest.NewSpanRecorder()
-	status := tracing.Run(setup, tracing.WithGetenv(func(k string) string { return env[k] }),
-		tracing.WithRunner(u.runner), tracing.WithSpanProcessor(rec))
-	if status != 0 {
-		u.t.Fatalf("%s: exit status %d; log %v", event, status, u.runner.State().Logs)
-	}
-	return rec.Ended()
-}
-
-func (u *unit) password() string {
-	for _, s := range u.runner.State().Secrets {
+func password(st charmtest.State) string {
+	for _, s := range st.Secrets {
 		if s.Label == passwordLabel {
 			return s.Content["password"]
 		}
@@ -123,112 +88,109 @@ func (u *unit) password() string {
 	return ""
 }
 
-// leaks reports where the password shows in spans or in what reached the fake Juju's
-// command lines and log.
-func (u *unit) leaks(password string, spans []sdktrace.ReadOnlySpan) []string {
+// leaks reports where the password shows in what left the charm: spans, hook-tool
+// command lines (but action-set's, where Juju takes results), the unit's log, and the
+// trace buffer's rows (the bytes that would be sent).
+func leaks(password string, outs []*charmtest.Out) []string {
 	var where []string
 	check := func(what, s string) {
 		if strings.Contains(s, password) {
 			where = append(where, what)
 		}
 	}
-	for _, s := range spans {
-		check("span name", s.Name())
-		for _, kv := range s.Attributes() {
-			check("attribute "+string(kv.Key), kv.Value.Emit())
+	for _, o := range outs {
+		for _, s := range o.Spans {
+			check("span name", s.Name())
+			for _, kv := range s.Attributes() {
+				check("attribute "+string(kv.Key), kv.Value.Emit())
+			}
+			for _, e := range s.Events() {
+				check("event", e.Name)
+				for _, kv := range e.Attributes {
+					check("event attribute "+string(kv.Key), kv.Value.Emit())
+				}
+			}
+			check("status", s.Status().Description)
 		}
-		for _, e := range s.Events() {
-			check("event", e.Name)
-			for _, kv := range e.Attributes {
-				check("event attribute "+string(kv.Key), kv.Value.Emit())
+		for _, c := range o.Calls {
+			if c.Tool != "action-set" {
+				check(c.Tool+" argv", strings.Join(c.Args, " "))
 			}
 		}
-		check("status", s.Status().Description)
-	}
-	for _, c := range u.runner.Calls() {
-		if c.Tool != "action-set" { // Juju takes action results only as arguments
-			check(c.Tool+" argv", strings.Join(c.Args, " "))
+		for _, l := range o.Logs {
+			check("juju-log", l.Message)
 		}
-	}
-	for _, l := range u.runner.State().Logs {
-		check("juju-log", l.Message)
+		for _, r := range o.Rows {
+			check("buffer row", string(r.Data))
+		}
 	}
 	return where
 }
 
 func TestLifecycle(t *testing.T) {
-	u := newUnit(t, true)
-	var spans []sdktrace.ReadOnlySpan
-	spans = append(spans, u.dispatch("install", nil)...)
-	password := u.password()
-	if len(password) != 26 {
-		t.Fatalf("admin password %q: want rand.Text's 26 characters", password)
+	st := charmtest.State{Leader: true, Config: map[string]any{"log-level": "debug"}}
+	install := run(t, charmtest.Hook("install"), st)
+	pw := password(install.State)
+	if len(pw) != 26 {
+		t.Fatalf("admin password %q: want rand.Text's 26 characters", pw)
 	}
 	// A second install keeps the password.
-	spans = append(spans, u.dispatch("install", nil)...)
-	if u.password() != password || len(u.runner.State().Secrets) != 1 {
+	again := run(t, charmtest.Hook("install"), install.State)
+	if password(again.State) != pw || len(again.State.Secrets) != 1 {
 		t.Fatal("install replaced or duplicated the password")
 	}
 
-	start := u.dispatch("start", nil)
-	spans = append(spans, start...)
-	if st := u.runner.State().UnitStatus; st.Status != "active" || st.Message != "log level debug" {
-		t.Fatalf("status after start = %+v", st)
+	start := run(t, charmtest.Hook("start"), again.State)
+	if got := start.State.UnitStatus; got != (charmtest.Status{Name: "active", Message: "log level debug"}) {
+		t.Fatalf("status after start = %+v", got)
 	}
-	var user sdktrace.ReadOnlySpan
-	for _, s := range start {
-		if s.Name() == "render workload config" {
-			user = s
-		}
-	}
+	user := start.Span("render workload config")
 	if user == nil || user.InstrumentationScope().Name != "charmtrace-example" {
 		t.Fatalf("no user span from the charm's tracer in start")
 	}
 	if len(user.Attributes()) != 1 || user.Attributes()[0].Value.AsString() != "debug" {
 		t.Fatalf("user span attributes = %v", user.Attributes())
 	}
+	if !strings.Contains(start.Tree(), "render workload config") {
+		t.Fatalf("the buffer's tree lacks the user span:\n%s", start.Tree())
+	}
 
-	db := &fakejuju.Relation{ID: 4, Endpoint: "db", RemoteApp: "client",
-		RemoteUnitsData: map[string]map[string]string{"client/0": {}}}
-	st := u.runner.State()
-	st.Relations = append(st.Relations, db)
-	spans = append(spans, u.dispatch("db-relation-changed", map[string]string{
-		"JUJU_RELATION": "db", "JUJU_RELATION_ID": db.Ref(), "JUJU_REMOTE_APP": "client", "JUJU_REMOTE_UNIT": "client/0"})...)
-	if got := db.LocalAppData["password"]; got != password {
+	st = start.State
+	st.Relations = append(st.Relations, charmtest.Relation{ID: 4, Endpoint: "db", RemoteApp: "client",
+		RemoteUnitsData: map[string]map[string]string{"client/0": {}}})
+	db := run(t, charmtest.Event{Name: "db-relation-changed", RemoteUnit: "client/0"}, st)
+	if got := db.State.Relations[0].LocalAppData["password"]; got != pw {
 		t.Fatalf("db app databag password = %q", got)
 	}
 
-	spans = append(spans, u.dispatch("action:get-admin-password", nil)...)
-	if got := u.runner.State().ActionResults["password"]; got != password {
+	action := run(t, charmtest.Action("get-admin-password", nil), db.State)
+	if got := action.ActionResults["password"]; got != pw {
 		t.Fatalf("action result = %q", got)
 	}
-
 	// The scan below skips action-set, the one tool Juju gives values only as
 	// arguments; that the password is there shows the scan looks in the right place.
 	var onArgv bool
-	for _, c := range u.runner.Calls() {
-		onArgv = onArgv || (c.Tool == "action-set" && strings.Contains(strings.Join(c.Args, " "), password))
+	for _, c := range action.Calls {
+		onArgv = onArgv || (c.Tool == "action-set" && strings.Contains(strings.Join(c.Args, " "), pw))
 	}
 	if !onArgv {
 		t.Fatal("the action's result is not on action-set's command line")
 	}
-	if where := u.leaks(password, spans); len(where) > 0 {
+	if where := leaks(pw, []*charmtest.Out{install, again, start, db, action}); len(where) > 0 {
 		t.Fatalf("the admin password leaked into %v", where)
 	}
 }
 
 // Only the leader creates and shares the password; other units do nothing and succeed.
 func TestNonLeaderLeavesThePasswordAlone(t *testing.T) {
-	u := newUnit(t, false)
-	u.dispatch("install", nil)
-	if len(u.runner.State().Secrets) != 0 {
+	out := run(t, charmtest.Hook("install"), charmtest.State{Config: map[string]any{"log-level": "info"}})
+	if len(out.State.Secrets) != 0 {
 		t.Fatal("a non-leader created the password")
 	}
-	db := &fakejuju.Relation{ID: 4, Endpoint: "db", RemoteApp: "client"}
-	u.runner.State().Relations = []*fakejuju.Relation{db}
-	u.dispatch("db-relation-changed", map[string]string{
-		"JUJU_RELATION": "db", "JUJU_RELATION_ID": db.Ref(), "JUJU_REMOTE_APP": "client"})
-	if len(db.LocalAppData) != 0 {
-		t.Fatalf("a non-leader wrote %v", db.LocalAppData)
+	st := out.State
+	st.Relations = []charmtest.Relation{{ID: 4, Endpoint: "db", RemoteApp: "client"}}
+	out = run(t, charmtest.Hook("db-relation-changed"), st)
+	if len(out.State.Relations[0].LocalAppData) != 0 {
+		t.Fatalf("a non-leader wrote %v", out.State.Relations[0].LocalAppData)
 	}
 }

@@ -2,8 +2,6 @@ package charm_test
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -22,49 +20,10 @@ import (
 
 const password = "pw-SENTINEL-31337"
 
-const metadata = `name: example
-requires:
-  charm-tracing:
-    interface: tracing
-    limit: 1
-  receive-ca-cert:
-    interface: certificate_transfer
-    limit: 1
-provides:
-  db:
-    interface: example-db
-`
-
-// traced returns the charm wrapped as main.go wraps it, plus what a test needs: goops'
-// fake environment lacks JUJU_CHARM_DIR, so the test supplies a charm directory, and a
-// span recorder sees the spans beside the buffer.
-func traced(t *testing.T) (func() error, *tracetest.SpanRecorder) {
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "charmcraft.yaml"), []byte(metadata), 0o644); err != nil {
-		t.Fatal(err)
-	}
+// traced returns the charm as main runs it, with a span recorder beside it.
+func traced() (func() error, *tracetest.SpanRecorder) {
 	rec := tracetest.NewSpanRecorder()
-	return tracing.Wrap(charm.Configure,
-		tracing.WithCommandRunner(goops.GetCommandRunner, goops.SetCommandRunner),
-		tracing.WithGetenv(func(k string) string {
-			if k == "JUJU_CHARM_DIR" {
-				return dir
-			}
-			return goops.GetEnvGetter().Get(k)
-		}),
-		tracing.WithSpanProcessor(rec)), rec
-}
-
-// charmLogs drops tracing's own jhack lines (goopstest reads "--log-level DEBUG --" as
-// part of the message, so they are matched anywhere in it).
-func charmLogs(lines []goopstest.JujuLogLine) []goopstest.JujuLogLine {
-	var out []goopstest.JujuLogLine
-	for _, l := range lines {
-		if !strings.Contains(l.Message, "Starting root trace") && !strings.Contains(l.Message, "Emitting Juju event") {
-			out = append(out, l)
-		}
-	}
-	return out
+	return charm.Traced(tracing.WithSpanProcessor(rec)), rec
 }
 
 func attrs(s sdktrace.ReadOnlySpan) map[attribute.Key]attribute.Value {
@@ -76,7 +35,7 @@ func attrs(s sdktrace.ReadOnlySpan) map[attribute.Key]attribute.Value {
 }
 
 func TestGivenLeaderWithDBRelationWhenConfigChangedThenToolCallsAreChildSpans(t *testing.T) {
-	fn, rec := traced(t)
+	fn, rec := traced()
 	ctx := goopstest.NewContext(fn, goopstest.WithAppName("example"), goopstest.WithUnitID("example/0"))
 	stateIn := goopstest.State{
 		Leader: true,
@@ -97,7 +56,8 @@ func TestGivenLeaderWithDBRelationWhenConfigChangedThenToolCallsAreChildSpans(t 
 	if got := stateOut.Relations[0].LocalAppData["password"]; got != password {
 		t.Errorf("published password %q", got)
 	}
-	if logs := charmLogs(ctx.JujuLog); len(logs) != 1 || !strings.Contains(logs[0].Message, "8080") {
+	// Tracing adds no line of its own: goopstest's log holds the charm's line only.
+	if logs := ctx.JujuLog; len(logs) != 1 || !strings.Contains(logs[0].Message, "8080") {
 		t.Errorf("juju-log lines %+v", ctx.JujuLog)
 	}
 
@@ -110,8 +70,7 @@ func TestGivenLeaderWithDBRelationWhenConfigChangedThenToolCallsAreChildSpans(t 
 			root = s
 		}
 	}
-	// The first relation-ids is tracing looking for its own relation.
-	want := []string{"relation-ids", "is-leader", "config-get", "secret-get", "relation-ids", "relation-set", "status-set", "config-changed"}
+	want := []string{"is-leader", "config-get", "secret-get", "relation-ids", "relation-set", "status-set", "config-changed"}
 	if strings.Join(names, ",") != strings.Join(want, ",") {
 		t.Fatalf("spans %q, want %q (juju-log is not traced)", names, want)
 	}
@@ -123,7 +82,7 @@ func TestGivenLeaderWithDBRelationWhenConfigChangedThenToolCallsAreChildSpans(t 
 			t.Errorf("span %s: tool attribute %q", s.Name(), got)
 		}
 	}
-	set := attrs(spans[5])
+	set := attrs(spans[4])
 	if got := set[charmhooks.AttrKeys].AsStringSlice(); len(got) != 1 || got[0] != "password" {
 		t.Errorf("relation-set keys %q", got)
 	}
@@ -143,7 +102,7 @@ func TestGivenLeaderWithDBRelationWhenConfigChangedThenToolCallsAreChildSpans(t 
 }
 
 func TestGivenNoSecretWhenInstallThenSecretGetSpanFailsAndSecretIsAdded(t *testing.T) {
-	fn, rec := traced(t)
+	fn, rec := traced()
 	ctx := goopstest.NewContext(fn)
 	stateOut := ctx.Run("install", goopstest.State{Leader: true, Config: map[string]any{"port": 80}})
 	if ctx.CharmErr != nil {
@@ -176,7 +135,7 @@ func TestGivenNoSecretWhenInstallThenSecretGetSpanFailsAndSecretIsAdded(t *testi
 }
 
 func TestGivenNoPortWhenStartThenBlockedAndRootSpanOK(t *testing.T) {
-	fn, rec := traced(t)
+	fn, rec := traced()
 	ctx := goopstest.NewContext(fn)
 	stateOut := ctx.Run("start", goopstest.State{})
 	if stateOut.UnitStatus.Name != goopstest.StatusBlocked {
@@ -185,5 +144,21 @@ func TestGivenNoPortWhenStartThenBlockedAndRootSpanOK(t *testing.T) {
 	spans := rec.Ended()
 	if root := spans[len(spans)-1]; root.Name() != "start" || root.Status().Code == codes.Error {
 		t.Errorf("root span %s status %v", root.Name(), root.Status())
+	}
+}
+
+// The lego-style test of a goops charm, unchanged by tracing: the charm traced exactly
+// as main runs it, and the log assertion counts every line.
+func TestGivenNoPortWhenConfigChangedThenOnlyTheCharmLogs(t *testing.T) {
+	ctx := goopstest.NewContext(charm.Traced())
+	stateOut := ctx.Run("config-changed", goopstest.State{Leader: false, Config: map[string]any{"port": 443}})
+	if ctx.CharmErr != nil {
+		t.Fatal(ctx.CharmErr)
+	}
+	if stateOut.UnitStatus.Name != goopstest.StatusActive {
+		t.Errorf("status %+v", stateOut.UnitStatus)
+	}
+	if len(ctx.JujuLog) != 1 || ctx.JujuLog[0].Message != "serving on port 443" {
+		t.Errorf("juju-log lines %+v, want the charm's one line", ctx.JujuLog)
 	}
 }

@@ -17,6 +17,16 @@ import (
 	"github.com/gruyaume/goops"
 )
 
+// metadata declares the two relations tracing reads.
+const metadata = `name: example
+requires:
+  charm-tracing:
+    interface: tracing
+    limit: 1
+  receive-ca-cert:
+    interface: certificate_transfer
+`
+
 // hookTools answers the hook tools tracing itself calls around a dispatch.
 type hookTools struct{}
 

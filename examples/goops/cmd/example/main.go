@@ -13,15 +13,14 @@ import (
 )
 
 func main() {
-	// The one line that adds tracing: goops' runner seam is decorated for the call.
-	configure := tracing.Wrap(charm.Configure,
-		tracing.WithCommandRunner(goops.GetCommandRunner, goops.SetCommandRunner),
-		// goops.Pebble(...) hands out traced clients; installed here in main, never in
-		// what goopstest runs, since goops cannot give back goopstest's fake getter.
-		tracing.WithPebble(func(newClient func(string) *pebble.Client) {
-			goops.SetPebbleGetter(charm.PebbleGetter{New: newClient})
-		}))
-	if err := configure(); err != nil {
+	// charm.Traced is the one Wrap line: goops' runner seam decorated for the call, the
+	// Juju environment read through goops' getter. goops.Pebble(...) hands out traced
+	// clients; installed here in main, never in what goopstest runs, since goops cannot
+	// give back goopstest's fake getter.
+	traced := charm.Traced(tracing.WithPebble(func(newClient func(string) *pebble.Client) {
+		goops.SetPebbleGetter(charm.PebbleGetter{New: newClient})
+	}))
+	if err := traced(); err != nil {
 		goops.LogErrorf("could not configure charm: %v", err)
 		os.Exit(1) // safe: Wrap has already stored the trace
 	}

@@ -1,4 +1,4 @@
-package fakejuju
+package faketools
 
 import (
 	"encoding/json"
@@ -45,6 +45,9 @@ type State struct {
 	Reboot string `json:"reboot,omitempty"`
 
 	ModelState // storage, resources, goal state, credential
+
+	// Faults are failures to inject, by tool (see Fault).
+	Faults []*Fault `json:"faults,omitempty"`
 }
 
 // Relation is one relation of the unit.
@@ -79,10 +82,19 @@ type Secret struct {
 	// Owner is "application" or "unit" for secrets this unit's
 	// application or this unit owns, and "" for a secret another
 	// application shared with this one.
-	Owner    string            `json:"owner,omitempty"`
-	Revision int               `json:"revision"`
-	Content  map[string]string `json:"content"`
-	Grants   []Grant           `json:"grants,omitempty"`
+	Owner string `json:"owner,omitempty"`
+	// NotGranted marks a secret of another application that this unit
+	// knows the id of but was never granted (or was revoked): reading it is
+	// refused with "permission denied", as Juju refuses it.
+	NotGranted bool              `json:"not_granted,omitempty"`
+	Revision   int               `json:"revision"`
+	Content    map[string]string `json:"content"`
+	Grants     []Grant           `json:"grants,omitempty"`
+	// Tracked is the revision a consumer (Owner "") reads: 0 until its first
+	// secret-get pins the latest. TrackedContent is that revision's content when
+	// it is older than Revision, so a test can show a new revision arriving.
+	Tracked        int               `json:"tracked,omitempty"`
+	TrackedContent map[string]string `json:"tracked_content,omitempty"`
 }
 
 // Grant is read access given with secret-grant.

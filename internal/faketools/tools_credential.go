@@ -1,4 +1,4 @@
-package fakejuju
+package faketools
 
 // credentialGet prints the cloud spec of a trusted application; an untrusted one is
 // refused.

@@ -1,4 +1,4 @@
-package fakejuju
+package faketools
 
 import (
 	"encoding/json"
@@ -25,6 +25,9 @@ func Exec(st *State, getenv func(string) string, tool string, args []string, std
 	spec, ok := tools[tool]
 	if !ok {
 		return Result{Stderr: fmt.Sprintf("fakejuju: unknown hook tool %q\n", tool), ExitCode: 2}
+	}
+	if res, ok := st.fault(tool); ok {
+		return res
 	}
 	c := &call{st: st, getenv: getenv, tool: tool, stdin: stdin, values: map[string]string{}, bools: map[string]bool{}}
 	if err := c.parse(spec, args); err != nil {

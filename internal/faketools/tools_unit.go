@@ -1,4 +1,4 @@
-package fakejuju
+package faketools
 
 import (
 	"fmt"

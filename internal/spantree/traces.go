@@ -1,4 +1,4 @@
-package main
+package spantree
 
 import (
 	"cmp"
@@ -11,11 +11,11 @@ import (
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 )
 
-// traceTree is one trace gathered from every row that holds some of its spans: a
+// Trace is one trace gathered from every row that holds some of its spans: a
 // dispatch's spans may be spread over several rows (one per exported batch), and several
 // dispatches can share a trace when Juju hands them the same parent.
-type traceTree struct {
-	id         string               // 32 hex digits
+type Trace struct {
+	ID         string               // 32 hex digits
 	spans      map[string]*spanNode // by span id in hex
 	roots      []*spanNode          // spans whose parent is not in the buffer, by start time
 	start, end uint64               // Unix nanoseconds, over all spans
@@ -32,23 +32,23 @@ func (n *spanNode) start() uint64 { return n.span.StartTimeUnixNano }
 // end is the span's end, or its start for a span that claims to end before it began.
 func (n *spanNode) end() uint64 { return max(n.span.EndTimeUnixNano, n.span.StartTimeUnixNano) }
 
-// traceSet gathers spans into traces.
-type traceSet struct {
-	byID map[string]*traceTree
+// Set gathers spans into traces.
+type Set struct {
+	byID map[string]*Trace
 }
 
-func newTraceSet() *traceSet { return &traceSet{byID: map[string]*traceTree{}} }
+func NewSet() *Set { return &Set{byID: map[string]*Trace{}} }
 
-// add takes the spans of one row. A span seen before (same trace and span id, as when a
+// Add takes the spans of one row. A span seen before (same trace and span id, as when a
 // row was split and both halves kept) is counted once.
-func (ts *traceSet) add(td *tracepb.TracesData) {
+func (ts *Set) Add(td *tracepb.TracesData) {
 	for _, rs := range td.ResourceSpans {
 		for _, ss := range rs.ScopeSpans {
 			for _, sp := range ss.Spans {
 				tid := hex.EncodeToString(sp.TraceId)
 				t := ts.byID[tid]
 				if t == nil {
-					t = &traceTree{id: tid, spans: map[string]*spanNode{}}
+					t = &Trace{ID: tid, spans: map[string]*spanNode{}}
 					ts.byID[tid] = t
 				}
 				sid := hex.EncodeToString(sp.SpanId)
@@ -61,9 +61,9 @@ func (ts *traceSet) add(td *tracepb.TracesData) {
 	}
 }
 
-// traces links parents and children and returns the traces, oldest first.
-func (ts *traceSet) traces() []*traceTree {
-	out := make([]*traceTree, 0, len(ts.byID))
+// Traces links parents and children and returns the traces, oldest first.
+func (ts *Set) Traces() []*Trace {
+	out := make([]*Trace, 0, len(ts.byID))
 	for _, t := range ts.byID {
 		first := true
 		for _, n := range t.spans {
@@ -87,8 +87,8 @@ func (ts *traceSet) traces() []*traceTree {
 		}
 		out = append(out, t)
 	}
-	slices.SortFunc(out, func(a, b *traceTree) int {
-		return cmp.Or(cmp.Compare(a.start, b.start), cmp.Compare(a.id, b.id))
+	slices.SortFunc(out, func(a, b *Trace) int {
+		return cmp.Or(cmp.Compare(a.start, b.start), cmp.Compare(a.ID, b.ID))
 	})
 	return out
 }
@@ -100,12 +100,12 @@ func sortNodes(ns []*spanNode) {
 	})
 }
 
-// dispatchOf reports whether the trace is a dispatch of the Juju event name: a root that
+// DispatchOf reports whether the trace is a dispatch of the Juju event name: a root that
 // is the event (charmtrace names its root span after the event and sets juju.event), or a
 // root whose direct child is (ops names its handler spans "<event>: <handler>" under a
 // bare ops.main root). A re-run of a deferred event, which a later dispatch of another
 // event makes, is not a dispatch of it.
-func (t *traceTree) dispatchOf(name string) bool {
+func (t *Trace) DispatchOf(name string) bool {
 	for _, r := range t.roots {
 		if (r.span.Name == name || isEvent(r, name)) && !deferred(r) {
 			return true
@@ -119,8 +119,8 @@ func (t *traceTree) dispatchOf(name string) bool {
 	return false
 }
 
-// rerunOf reports whether a dispatch in the trace re-ran a deferred event name.
-func (t *traceTree) rerunOf(name string) bool {
+// RerunOf reports whether a dispatch in the trace re-ran a deferred event name.
+func (t *Trace) RerunOf(name string) bool {
 	for _, n := range t.spans {
 		if isEvent(n, name) && deferred(n) {
 			return true
@@ -129,8 +129,8 @@ func (t *traceTree) rerunOf(name string) bool {
 	return false
 }
 
-// failed reports whether some span of the trace has the status error.
-func (t *traceTree) failed() bool {
+// Failed reports whether some span of the trace has the status error.
+func (t *Trace) Failed() bool {
 	for _, n := range t.spans {
 		if n.span.Status.GetCode() == tracepb.Status_STATUS_CODE_ERROR {
 			return true
@@ -143,7 +143,7 @@ func (t *traceTree) failed() bool {
 // attribute (on the root and on handler spans), or a name "<name>: <handler>" (handler
 // spans of both).
 func isEvent(n *spanNode, name string) bool {
-	return stringAttr(n.span.Attributes, "juju.event") == name || strings.HasPrefix(n.span.Name, name+": ")
+	return StringAttr(n.span.Attributes, "juju.event") == name || strings.HasPrefix(n.span.Name, name+": ")
 }
 
 // deferred reports whether span n is the re-run of a deferred event: charmtrace sets
@@ -159,7 +159,7 @@ func deferred(n *spanNode) bool {
 	return false
 }
 
-func stringAttr(attrs []*commonpb.KeyValue, key string) string {
+func StringAttr(attrs []*commonpb.KeyValue, key string) string {
 	for _, kv := range attrs {
 		if kv.Key == key {
 			return kv.Value.GetStringValue()

@@ -1,4 +1,4 @@
-package fakejuju
+package faketools
 
 import (
 	"encoding/base64"
@@ -186,10 +186,19 @@ func secretGet(c *call) Result {
 	default:
 		return usage("require either a secret URI or label")
 	}
+	if s.NotGranted {
+		return failure("permission denied")
+	}
+	content := s.Content
+	if s.Owner == "" {
+		var pinned bool
+		content, pinned = c.consumerContent(s)
+		res.Changed = res.Changed || pinned
+	}
 	var out Result
 	if len(c.pos) == 2 {
 		key, enc, _ := strings.Cut(c.pos[1], "#")
-		v, ok := s.Content[key]
+		v, ok := content[key]
 		switch {
 		case !ok:
 			return failure(fmt.Sprintf("secret key %q not found", key))
@@ -199,10 +208,28 @@ func secretGet(c *call) Result {
 			out = c.print(v)
 		}
 	} else {
-		out = c.print(s.Content)
+		out = c.print(content)
 	}
 	out.Changed = res.Changed
 	return out
+}
+
+// consumerContent is the revision a consumer reads, as Juju serves it: the first read
+// pins the latest revision, later reads get the pinned one until --refresh moves the pin
+// to the latest, and --peek reads the latest without moving it. It reports whether the
+// pin moved.
+func (c *call) consumerContent(s *Secret) (map[string]string, bool) {
+	switch {
+	case c.bools["--peek"]:
+		return s.Content, false
+	case c.bools["--refresh"] || s.Tracked == 0:
+		moved := s.Tracked != s.Revision || s.TrackedContent != nil
+		s.Tracked, s.TrackedContent = s.Revision, nil
+		return s.Content, moved
+	case s.Tracked < s.Revision && s.TrackedContent != nil:
+		return s.TrackedContent, false
+	}
+	return s.Content, false
 }
 
 type secretInfo struct {

@@ -1,4 +1,4 @@
-package main
+package spantree
 
 import (
 	"encoding/hex"
@@ -8,18 +8,18 @@ import (
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 )
 
-// maxValueDepth bounds how deep formatAttr follows arrays and maps inside a value: a
+// maxValueDepth bounds how deep FormatAttr follows arrays and maps inside a value: a
 // crafted file can nest them thousands deep.
 const maxValueDepth = 4
 
-// formatAttr shows one attribute as key=value, cut to width runes (with a "…") and with
+// FormatAttr shows one attribute as key=value, cut to width runes (with a "…") and with
 // every text from the file made printable.
-func formatAttr(kv *commonpb.KeyValue, width int) string {
+func FormatAttr(kv *commonpb.KeyValue, width int) string {
 	var b strings.Builder
-	b.WriteString(printable(kv.GetKey()))
+	b.WriteString(Printable(kv.GetKey()))
 	b.WriteByte('=')
 	writeValue(&b, kv.GetValue(), 0, width)
-	return truncate(b.String(), width)
+	return Truncate(b.String(), width)
 }
 
 // writeValue writes v in a short, Go-like form. It stops once b holds more than limit
@@ -30,7 +30,7 @@ func writeValue(b *strings.Builder, v *commonpb.AnyValue, depth, limit int) {
 	}
 	switch x := v.GetValue().(type) {
 	case *commonpb.AnyValue_StringValue:
-		b.WriteString(`"` + printable(x.StringValue) + `"`)
+		b.WriteString(`"` + Printable(x.StringValue) + `"`)
 	case *commonpb.AnyValue_BoolValue:
 		b.WriteString(strconv.FormatBool(x.BoolValue))
 	case *commonpb.AnyValue_IntValue:
@@ -68,7 +68,7 @@ func writeValue(b *strings.Builder, v *commonpb.AnyValue, depth, limit int) {
 			if b.Len() > limit {
 				break
 			}
-			b.WriteString(printable(kv.GetKey()) + "=")
+			b.WriteString(Printable(kv.GetKey()) + "=")
 			writeValue(b, kv.GetValue(), depth+1, limit)
 		}
 		b.WriteByte('}')

@@ -1,4 +1,4 @@
-package fakejuju
+package faketools
 
 // tools lists every hook tool the fake implements, with the flags Juju's
 // tool of that name accepts.
