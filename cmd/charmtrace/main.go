@@ -45,10 +45,11 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"demo", "run the example charm through a Juju lifecycle on a fake Juju and show its traces", runDemo},
-		{"inspect", "summarise a buffer: rows, bytes, priorities, age, destination, drops", runInspect},
-		{"tree", "show the buffer's traces as indented waterfalls", runTree},
-		{"export", "write the buffer's trace data as OTLP/JSON or length-delimited protobuf", runExport},
-		{"send", "replay a buffer to an OTLP/HTTP receiver", runSend},
+		{"inspect", "summarise a buffer: rows, bytes, priorities, age, destination, drops", onUnit(bufferFile, true, runInspect)},
+		{"tree", "show the buffer's traces as indented waterfalls", onUnit(bufferFile, true, runTree)},
+		{"export", "write the buffer's trace data as OTLP/JSON or length-delimited protobuf", onUnit(bufferFile, false, runExport)},
+		{"send", "replay a buffer to an OTLP/HTTP receiver", onUnit(bufferFile, false, runSend)},
+		{"pull", "copy the buffer (or state database) off a unit, or every unit of an application", runPull},
 	}
 }
 
