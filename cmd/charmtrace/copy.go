@@ -179,7 +179,7 @@ func fetchRaw(ctx context.Context, j *jujuCLI, u unitRef, f unitFile, dir string
 	}
 	rc, err := parseCopyOutput(out, f)
 	if errors.Is(err, errNotOnUnit) {
-		return fmt.Errorf("unit %s has no %s in %s yet (%s): %w", u.name, f.name, u.charmDir(), f.missing, errNotOnUnit)
+		return fmt.Errorf("unit %s has no %s in %s yet: %s", u.name, f.name, u.charmDir(), f.missing)
 	}
 	if err != nil {
 		return fmt.Errorf("copying %s on unit %s: %w", f.name, u.name, err)

@@ -43,7 +43,15 @@ type cliError struct {
 
 func (e *cliError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "juju %s", strings.Join(e.args, " "))
+	b.WriteString("juju")
+	for _, a := range e.args {
+		// A script charmtrace wrote is named, not shown: it is long, and the command
+		// line is what the reader needs to recognise.
+		if strings.Contains(a, "\n") || len(a) > 100 {
+			a = fmt.Sprintf("<script, %d bytes>", len(a))
+		}
+		b.WriteString(" " + a)
+	}
 	if e.code >= 0 {
 		fmt.Fprintf(&b, " exited with status %d", e.code)
 	} else {
@@ -53,6 +61,9 @@ func (e *cliError) Error() string {
 		if t := strings.TrimSpace(s.text); t != "" {
 			fmt.Fprintf(&b, "\n  %s: %s", s.name, strings.ReplaceAll(printableText(clip(t, 2048)), "\n", "\n    "))
 		}
+	}
+	if e.code >= 0 && strings.Contains(strings.ToLower(e.stderr), "permission denied") {
+		b.WriteString("\n  (juju exec and juju ssh need admin access to the model, and juju ssh needs your SSH key on it: juju add-ssh-key)")
 	}
 	return b.String()
 }

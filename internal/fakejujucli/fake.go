@@ -12,8 +12,12 @@ import (
 	"syscall"
 )
 
-// EnvConfig names the Config file; a process that finds it set is the fake.
+// EnvConfig names the Config file.
 const EnvConfig = "FAKEJUJU_CLI_CONFIG"
+
+// EnvHelper is set to 1 for the test binary started as the fake: the helper test runs
+// Main when it finds it, and skips otherwise.
+const EnvHelper = "FAKEJUJU_CLI_HELPER"
 
 // Config is what the fake juju serves.
 type Config struct {
@@ -60,18 +64,24 @@ func Install(dir, testBinary, helperTest string, cfg *Config) ([]string, error) 
 		}
 	}
 	cfgPath := filepath.Join(dir, "juju.json")
-	data, err := json.Marshal(cfg)
-	if err != nil {
+	if err := cfg.Save(cfgPath); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(cfgPath, data, 0o600); err != nil {
-		return nil, err
-	}
-	script := fmt.Sprintf("#!/bin/sh\nexec %s -test.run='^%s$' -- \"$@\"\n", shellQuote(testBinary), helperTest)
+	script := fmt.Sprintf("#!/bin/sh\n"+EnvHelper+"=1 exec %s -test.run='^%s$' -- \"$@\"\n", shellQuote(testBinary), helperTest)
 	if err := os.WriteFile(filepath.Join(bin, "juju"), []byte(script), 0o700); err != nil {
 		return nil, err
 	}
 	return []string{"PATH=" + bin + ":/usr/bin:/bin", EnvConfig + "=" + cfgPath}, nil
+}
+
+// Save writes the config to path, where the fake reads it on every call: a test changes
+// what the fake answers by saving it again.
+func (c *Config) Save(path string) error {
+	data, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o600)
 }
 
 // Calls reads the argv of every call so far.
