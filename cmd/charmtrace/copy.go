@@ -64,15 +64,21 @@ umask 077
 cd ` + shellQuote(dir) + ` 2>/dev/null && [ -f ` + shellQuote(f.name) + ` ] || { echo "` + marker + ` missing"; exit 0; }
 d=$(mktemp -d "${TMPDIR:-/tmp}/charmtrace.XXXXXXXX") || exit 1
 files() { for f in ` + list + `; do [ -f "$f" ] && printf '%s\n' "$f"; done; }
-stamp() { for f in $(files); do stat -c '%n %s %y' "$f"; done; }
+stamp() { for f in $(files); do stat -c '%n %s %y' "$f" 2>/dev/null; done; }
 i=0
 while :; do
 	i=$((i+1))
 	rm -f "$d"/.[!.]*
 	before=$(stamp)
-	for f in $(files); do cp -- "$f" "$d/$f" || { rm -rf "$d"; exit 1; }; done
-	[ "$before" = "$(stamp)" ] && break
-	[ "$i" -ge 5 ] && { rm -rf "$d"; echo "` + marker + ` busy"; exit 0; }
+	# A copy that fails may be a -wal that a writer removed as it closed the database:
+	# it is tried again, and only the fifth failure is final.
+	failed=
+	for f in $(files); do cp -- "$f" "$d/$f" 2>"$d/err" || { failed=$f; break; }; done
+	[ -z "$failed" ] && [ "$before" = "$(stamp)" ] && { rm -f "$d/err"; break; }
+	if [ "$i" -ge 5 ]; then
+		[ "$failed" = ` + shellQuote(f.name) + ` ] && [ -e "$failed" ] && { cat "$d/err" >&2; rm -rf "$d"; exit 1; }
+		rm -rf "$d"; echo "` + marker + ` busy"; exit 0
+	fi
 	sleep 1
 done
 echo "` + marker + ` dir $d"
