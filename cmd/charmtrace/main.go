@@ -50,6 +50,7 @@ func commands() []command {
 		{"export", "write the buffer's trace data as OTLP/JSON or length-delimited protobuf", onUnit(bufferFile, false, runExport)},
 		{"send", "replay a buffer to an OTLP/HTTP receiver", onUnit(bufferFile, false, runSend)},
 		{"pull", "copy the buffer (or state database) off a unit, or every unit of an application", runPull},
+		{"state", "show a unit state database: deferred events and stored keys, never values", onUnit(stateFile, true, runState)},
 	}
 }
 
