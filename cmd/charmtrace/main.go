@@ -55,9 +55,11 @@ func commands() []command {
 }
 
 const helpHead = `charmtrace reads the trace buffer a charm keeps in $JUJU_CHARM_DIR/.tracing-data.db,
-written by charmtrace or by Python ops[tracing]. Work on a copy, for example:
+written by charmtrace or by Python ops[tracing]. Work on a copy: a file, or one taken off
+a unit through the Juju CLI, for example:
 
-  juju scp example/0:/var/lib/juju/agents/unit-example-0/charm/.tracing-data.db ./buffer.db
+  charmtrace tree --unit example/0
+  charmtrace pull example        (every unit's buffer, into ./example-N.tracing-data.db)
 
 Usage:
 
