@@ -216,21 +216,33 @@ func streamFiles(ctx context.Context, j *jujuCLI, u unitRef, rc *remoteCopy, dir
 	}
 	args = append(args, u.name, remote)
 
+	// A stream that is not what was asked for stops juju at once (cancel kills it): a
+	// unit must not be able to keep the command reading for ever.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
 		err := untar(pr, rc, dir)
-		// Drain what is left so juju is never blocked writing, then let it finish.
-		io.Copy(io.Discard, pr)
+		if err == nil {
+			// After the archive, tar pads to its record size; more than that is not tar.
+			if n, _ := io.CopyN(io.Discard, pr, 1<<20); n == 1<<20 {
+				err = errors.New("the copy stream goes on after the archive")
+			}
+		}
+		if err != nil {
+			cancel()
+			io.Copy(io.Discard, pr) // until juju has exited and the pipe is closed
+		}
 		done <- err
 	}()
 	_, runErr := j.run(ctx, pw, "ssh", args...)
 	pw.Close()
 	tarErr := <-done
-	if runErr != nil {
-		return runErr
+	if tarErr != nil {
+		return tarErr
 	}
-	return tarErr
+	return runErr
 }
 
 // untar writes the expected files of the tar stream r into dir with mode 0600 and checks
@@ -283,7 +295,7 @@ func writeEntry(r io.Reader, path string, want remoteFileInfo) error {
 		err = cerr
 	}
 	if err != nil {
-		return err
+		return fmt.Errorf("reading the copy stream: %s: %w", filepath.Base(path), err)
 	}
 	if n != want.size {
 		return fmt.Errorf("%s: the copy stream ended after %d of %d bytes", filepath.Base(path), n, want.size)

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // unitRef is one unit of a model, and where its charm directory is.
@@ -37,6 +38,9 @@ var (
 	unitNameRE = regexp.MustCompile(`^([a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*)/(0|[1-9][0-9]*)$`)
 )
 
+// statusTimeout bounds juju status, which only asks the controller.
+const statusTimeout = 2 * time.Minute
+
 // jujuStatus is the part of "juju status --format json" that charmtrace reads.
 type jujuStatus struct {
 	Model struct {
@@ -60,6 +64,8 @@ func resolveUnits(ctx context.Context, j *jujuCLI, target string) ([]unitRef, er
 	if !isUnit && !appNameRE.MatchString(target) {
 		return nil, usagef("--unit %q is neither a unit (my-app/0) nor an application name (my-app)", target)
 	}
+	ctx, cancel := context.WithTimeout(ctx, statusTimeout)
+	defer cancel()
 	out, err := j.run(ctx, nil, "status", "--format", "json", target)
 	if err != nil {
 		return nil, err

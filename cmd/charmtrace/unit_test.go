@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/tar"
 	"context"
 	"os"
 	"path/filepath"
@@ -375,5 +376,85 @@ func setFail(t *testing.T, cfg *fakejujucli.Config, sub string, f fakejujucli.Fa
 	cfg.Fail[sub] = f
 	if err := cfg.Save(os.Getenv(fakejujucli.EnvConfig)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestTreeApplicationGoesOnAfterAFailingUnit(t *testing.T) {
+	cfg := fakeModel(t, "iaas", "my-app/0", "my-app/1", "my-app/2")
+	seedBuffer(t, cfg, "my-app/0")
+	seedBuffer(t, cfg, "my-app/2") // my-app/1 has run no dispatch yet
+
+	code, stdout, stderr := runCLI(t, "tree", "--unit", "my-app", "--event", "install")
+	if code != exitFailure {
+		t.Errorf("exit %d, want %d", code, exitFailure)
+	}
+	if !strings.Contains(stdout, "unit my-app/0\n") || !strings.Contains(stdout, "unit my-app/2\n") || strings.Contains(stdout, "my-app/1") {
+		t.Errorf("stdout, want a header and a tree for units 0 and 2 only:\n%s", stdout)
+	}
+	if strings.Count(stdout, "install") < 2 {
+		t.Errorf("not both units' trees:\n%s", stdout)
+	}
+	for _, want := range []string{"my-app/1: unit my-app/1 has no .tracing-data.db", "1 of 3 units failed"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	assertNothingLeft(t, cfg)
+}
+
+// A unit, or whatever answers in its place, cannot make charmtrace use a directory it
+// did not make, nor write a file it did not ask for.
+func TestHostileUnitAnswers(t *testing.T) {
+	var evil strings.Builder
+	tw := tar.NewWriter(&evil)
+	tw.WriteHeader(&tar.Header{Name: "../../escaped", Mode: 0o600, Size: 4, Typeflag: tar.TypeReg})
+	tw.Write([]byte("evil"))
+	tw.Close()
+
+	// The unit's buffer, as the tar on the unit would stream it, cut short.
+	cfg0 := fakeModel(t, "iaas", "my-app/0")
+	fi, err := os.Stat(seedBuffer(t, cfg0, "my-app/0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cut strings.Builder
+	tw = tar.NewWriter(&cut)
+	tw.WriteHeader(&tar.Header{Name: ".tracing-data.db", Mode: 0o600, Size: fi.Size(), Typeflag: tar.TypeReg})
+	tw.Write(make([]byte, 100))
+	tw.Flush()
+	truncated := cut.String()
+
+	for _, tc := range []struct {
+		name string
+		sub  string
+		ans  fakejujucli.Failure
+		want string
+	}{
+		{"copy directory not made by mktemp", "exec",
+			fakejujucli.Failure{Stdout: "charmtrace-unit: dir /etc\ncharmtrace-unit: file .tracing-data.db 10 -\n"},
+			`the unit reported an unexpected copy directory "/etc"`},
+		{"a file that was not asked for", "exec",
+			fakejujucli.Failure{Stdout: "charmtrace-unit: dir /tmp/charmtrace.abc\ncharmtrace-unit: file ../passwd 10 -\n"},
+			`the unit reported an unexpected file "../passwd 10 -"`},
+		{"an archive entry that was not asked for", "ssh",
+			fakejujucli.Failure{Stdout: evil.String()},
+			`the copy stream holds an unexpected entry "../../escaped"`},
+		{"a truncated stream", "ssh",
+			fakejujucli.Failure{Stdout: truncated},
+			"reading the copy stream: .tracing-data.db: unexpected EOF"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := fakeModel(t, "iaas", "my-app/0")
+			seedBuffer(t, cfg, "my-app/0")
+			setFail(t, cfg, tc.sub, tc.ans)
+			code, _, stderr := runCLI(t, "pull", "-o", t.TempDir(), "my-app/0")
+			if code != exitFailure || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit %d, stderr:\n%s\nwant 1 and %q", code, stderr, tc.want)
+			}
+			if _, err := os.Stat(filepath.Join(os.Getenv("TMPDIR"), "..", "escaped")); err == nil {
+				t.Error("a file was written outside the private directory")
+			}
+			assertNothingLeft(t, cfg)
+		})
 	}
 }

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"time"
 )
 
 const unitFlagsHelp = `
@@ -20,6 +22,11 @@ Reading a unit instead of a file (the Juju CLI must be installed and logged in):
 The copy is taken with juju exec under the unit's hook lock, brought over with juju ssh,
 checked with SQLite's integrity_check, and removed when the command returns.
 `
+
+// copyTimeout bounds one unit's copy, all juju commands included. juju exec waits for the
+// hook lock behind a running hook, which may take minutes; a copy of a capped buffer
+// takes seconds.
+const copyTimeout = 15 * time.Minute
 
 // unitOptions are the flags with which a file command reads a unit instead.
 type unitOptions struct {
@@ -73,8 +80,8 @@ func onUnit(f unitFile, perUnitHeader bool, run func(context.Context, *streams, 
 		if err != nil {
 			return err
 		}
-		if o.target == "" {
-			if o.model != "" {
+		if o.target == "" || slices.ContainsFunc(rest, isHelpFlag) {
+			if o.model != "" && o.target == "" {
 				return usagef("-m is for --unit")
 			}
 			err := run(ctx, s, rest)
@@ -101,6 +108,8 @@ func onUnit(f unitFile, perUnitHeader bool, run func(context.Context, *streams, 
 		})
 	}
 }
+
+func isHelpFlag(a string) bool { return a == "-h" || a == "-help" || a == "--help" }
 
 // eachUnit calls fn for every unit and goes on after a failure, which it prints with the
 // unit's name. One unit's error is returned as it is; for several, the exit code is the
@@ -155,6 +164,9 @@ func copyFromUnit(ctx context.Context, s *streams, j *jujuCLI, u unitRef, f unit
 		return err
 	}
 	defer os.RemoveAll(raw)
+	// However the unit or the network behaves, the command ends.
+	ctx, cancel := context.WithTimeout(ctx, copyTimeout)
+	defer cancel()
 	fmt.Fprintf(s.stderr, "%s: copying %s from %s\n", u.name, f.name, u.charmDir())
 	if err := fetchRaw(ctx, j, u, f, raw); err != nil {
 		return err
