@@ -222,6 +222,7 @@ func streamFiles(ctx context.Context, j *jujuCLI, u unitRef, rc *remoteCopy, dir
 	defer cancel()
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
+	stopped := false // the stream was refused and juju killed; read after done
 	go func() {
 		err := untar(pr, rc, dir)
 		if err == nil {
@@ -230,7 +231,8 @@ func streamFiles(ctx context.Context, j *jujuCLI, u unitRef, rc *remoteCopy, dir
 				err = errors.New("the copy stream goes on after the archive")
 			}
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, errStreamEnded) {
+			stopped = true
 			cancel()
 			io.Copy(io.Discard, pr) // until juju has exited and the pipe is closed
 		}
@@ -239,11 +241,19 @@ func streamFiles(ctx context.Context, j *jujuCLI, u unitRef, rc *remoteCopy, dir
 	_, runErr := j.run(ctx, pw, "ssh", args...)
 	pw.Close()
 	tarErr := <-done
+	// juju's own failure says more than the short stream it left, unless the stream
+	// was refused first and that is why juju was stopped.
+	if runErr != nil && !stopped {
+		return runErr
+	}
 	if tarErr != nil {
 		return tarErr
 	}
 	return runErr
 }
+
+// errStreamEnded is wrapped when the copy stream ends before every file arrived.
+var errStreamEnded = errors.New("the copy stream ended early")
 
 // untar writes the expected files of the tar stream r into dir with mode 0600 and checks
 // each against the size and checksum the unit reported. Anything else in the stream is an
@@ -278,7 +288,7 @@ func untar(r io.Reader, rc *remoteCopy, dir string) error {
 	}
 	for _, n := range rc.order {
 		if !got[n] {
-			return fmt.Errorf("the copy stream ended without %s", n)
+			return fmt.Errorf("%w: without %s", errStreamEnded, n)
 		}
 	}
 	return nil
