@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 )
 
 // AppendDeferred queues a deferred event at the end of the queue: event is
@@ -30,8 +31,8 @@ func (d *Dispatch) AppendDeferred(ctx context.Context, event, handler string, sn
 	case !errors.Is(err, sql.ErrNoRows):
 		return d.db.fail("read the deferred queue in", err)
 	}
-	if _, err := conn.ExecContext(ctx, `INSERT INTO charmtrace_deferred (event, handler, snapshot)
-		VALUES (?, ?, ?)`, event, handler, snapshot); err != nil {
+	if _, err := conn.ExecContext(ctx, `INSERT INTO charmtrace_deferred (event, handler, snapshot, deferred_at)
+		VALUES (?, ?, ?, ?)`, event, handler, snapshot, time.Now().UnixMilli()); err != nil {
 		return d.db.fail("append to the deferred queue in", err)
 	}
 	return nil
@@ -48,6 +49,10 @@ type deferredEntry struct {
 // to pass to DeleteDeferred once the event is handled. It visits the entries
 // queued when it starts: fn may append (those run next dispatch) or delete
 // entries. It stops at, and returns, the first error fn returns.
+//
+// A dispatch reads the queue to re-run it, so each entry handed out counts
+// as one re-run in the file (the CLI shows the count); the count commits or
+// rolls back with the dispatch.
 func (d *Dispatch) ForEachDeferred(ctx context.Context, fn func(id int64, event, handler string, snapshot []byte) error) error {
 	entries, err := d.deferred(ctx)
 	if err != nil {
@@ -85,6 +90,13 @@ func (d *Dispatch) deferred(ctx context.Context) ([]deferredEntry, error) {
 	}
 	if err := rows.Err(); err != nil {
 		return nil, d.db.fail("read the deferred queue in", err)
+	}
+	rows.Close()
+	if len(entries) > 0 {
+		if _, err := conn.ExecContext(ctx, `UPDATE charmtrace_deferred SET reruns = reruns + 1
+			WHERE id <= ?`, entries[len(entries)-1].id); err != nil {
+			return nil, d.db.fail("count the re-runs in", err)
+		}
 	}
 	return entries, nil
 }

@@ -9,8 +9,9 @@ import (
 )
 
 // schemaVersion is the layout of the charmtrace_ tables this package writes.
-// A file written by a newer release is refused rather than guessed at.
-const schemaVersion = 1
+// A file written by a newer release is refused rather than guessed at; an
+// older one is migrated (migrate.go).
+const schemaVersion = 2
 
 // schema creates this package's tables. Every name carries the charmtrace_
 // prefix so the Python framework's snapshot and notice tables are never in
@@ -21,7 +22,8 @@ var schema = [...]string{
 	`CREATE TABLE charmtrace_value (owner TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
 		PRIMARY KEY (owner, key)) WITHOUT ROWID`,
 	`CREATE TABLE charmtrace_deferred (id INTEGER PRIMARY KEY AUTOINCREMENT,
-		event TEXT NOT NULL, handler TEXT NOT NULL, snapshot BLOB NOT NULL)`,
+		event TEXT NOT NULL, handler TEXT NOT NULL, snapshot BLOB NOT NULL,
+		deferred_at INTEGER NOT NULL DEFAULT 0, reruns INTEGER NOT NULL DEFAULT 0)`,
 	`INSERT INTO charmtrace_meta (key, value) VALUES ('schema_version', '` + strconv.Itoa(schemaVersion) + `')`,
 }
 
@@ -62,9 +64,13 @@ func (db *DB) ensureSchema(ctx context.Context, conn *sql.Conn) (created bool, e
 		return false, fmt.Errorf("state: %s has an unreadable schema_version %q", db.path, v)
 	case got > schemaVersion:
 		return false, fmt.Errorf("state: %s has schema version %d, newer than the %d this release understands", db.path, got, schemaVersion)
-	case got < schemaVersion:
-		// Only version 1 has ever been written; a smaller number is damage.
+	case got < 1:
+		// Version 1 is the first ever written; a smaller number is damage.
 		return false, fmt.Errorf("state: %s has unknown schema version %d", db.path, got)
+	case got < schemaVersion:
+		// Inside the dispatch's transaction: the migration commits with it or not
+		// at all, and the next Begin checks again.
+		return false, db.migrate(ctx, conn, got)
 	}
 	db.schemaReady.Store(true)
 	return false, nil

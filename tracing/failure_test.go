@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/otel"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/charmtrace/charmtrace/buffer"
 	"github.com/charmtrace/charmtrace/charmhooks"
@@ -16,8 +15,11 @@ import (
 // flushNow stores the spans ended so far, as the batch timeout would in a longer
 // dispatch: the rows pushed before a failure must be raised too.
 func flushNow(ctx context.Context) {
-	if tp, ok := otel.GetTracerProvider().(*sdktrace.TracerProvider); ok {
-		tp.ForceFlush(ctx)
+	// The global provider routes to the running dispatch's SDK provider: flush that one.
+	if g, ok := otel.GetTracerProvider().(*dispatchProviders); ok {
+		if tp := g.pick(ctx); tp != nil {
+			tp.ForceFlush(ctx)
+		}
 	}
 }
 

@@ -48,18 +48,22 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"demo", "run the example charm through a Juju lifecycle on a fake Juju and show its traces", runDemo},
-		{"inspect", "summarise a buffer: rows, bytes, priorities, age, destination, drops", runInspect},
-		{"tree", "show the buffer's traces as indented waterfalls", runTree},
-		{"export", "write the buffer's trace data as OTLP/JSON or length-delimited protobuf", runExport},
-		{"send", "replay a buffer to an OTLP/HTTP receiver", runSend},
+		{"inspect", "summarise a buffer: rows, bytes, priorities, age, destination, drops", onUnit(bufferFile, true, runInspect)},
+		{"tree", "show the buffer's traces as indented waterfalls", onUnit(bufferFile, true, runTree)},
+		{"export", "write the buffer's trace data as OTLP/JSON or length-delimited protobuf", onUnit(bufferFile, false, runExport)},
+		{"send", "replay a buffer to an OTLP/HTTP receiver", onUnit(bufferFile, false, runSend)},
+		{"pull", "copy the buffer (or state database) off a unit, or every unit of an application", runPull},
+		{"state", "show a unit state database: deferred events and stored keys, never values", onUnit(stateFile, true, runState)},
 		{"run", "run a built charm binary hook by hook against a fake Juju kept in a directory", runRun},
 	}
 }
 
 const helpHead = `charmtrace reads the trace buffer a charm keeps in $JUJU_CHARM_DIR/.tracing-data.db,
-written by charmtrace or by Python ops[tracing]. Work on a copy, for example:
+written by charmtrace or by Python ops[tracing]. Work on a copy: a file, or one taken off
+a unit through the Juju CLI, for example:
 
-  juju scp example/0:/var/lib/juju/agents/unit-example-0/charm/.tracing-data.db ./buffer.db
+  charmtrace tree --unit example/0
+  charmtrace pull example        (every unit's buffer, into ./example-N.tracing-data.db)
 
 Usage:
 

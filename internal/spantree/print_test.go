@@ -39,7 +39,7 @@ func TestTreeHostileSpans(t *testing.T) {
 	traces[0].Print(&out, Options{})
 	got := out.String()
 	for _, want := range []string{
-		"  root ?[31mred?[0m?next line", "    ends before it starts                           0s  ", "\n  its own parent",
+		`  root \x1b[31mred\x1b[0m\x0anext line`, "    ends before it starts                           0s  ", "\n  its own parent",
 		"(2 spans not shown: their parent ids form a cycle)", "…",
 	} {
 		if !strings.Contains(got, want) {
