@@ -73,8 +73,8 @@ func TestStateFile(t *testing.T) {
 	}
 	t.Logf("state %s:\n%s", path, stdout)
 	for _, want := range []string{
-		"schema version 2", "deferred events: 1", "config-changed?]0;owned?", "onConfig",
-		"stored keys: 2 (values are never shown)", "db-password", "evil?[2Jkey",
+		"schema version 2", "deferred events: 1", `config-changed\x1b]0;owned\x07`, "onConfig",
+		"stored keys: 2 (values are never shown)", "db-password", `evil\x1b[2Jkey`,
 		"Python framework's deferred events (notice table): 1", "PyCharm/on/start[3]", "PyCharm._on_start",
 	} {
 		if !strings.Contains(stdout, want) {
