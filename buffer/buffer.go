@@ -29,6 +29,7 @@ type Buffer struct {
 	path     string
 	opts     options
 	db       *sql.DB
+	guard    *sql.DB // read-only, keeps Close from checkpointing a small log (close.go)
 	warnings []string
 
 	mu       sync.Mutex // guards the fields below and orders Push against MarkObserved/MarkFailed
@@ -100,6 +101,7 @@ func Open(path string, opts ...Option) (*Buffer, error) {
 		b.closeDB()
 		return nil, fmt.Errorf("buffer: open %s: %w", path, classify(err))
 	}
+	b.guard = b.openGuard()
 	return b, nil
 }
 
@@ -211,34 +213,6 @@ func (b *Buffer) Path() string { return b.path }
 // Warnings returns what Open recovered from (a damaged file moved aside), for the caller
 // to log once.
 func (b *Buffer) Warnings() []string { return append([]string(nil), b.warnings...) }
-
-// Close returns freed pages to the file system if a drain removed rows, and closes the
-// file. Closing the last connection checkpoints the WAL into the main file.
-func (b *Buffer) Close() error {
-	b.mu.Lock()
-	if b.closed {
-		b.mu.Unlock()
-		return nil
-	}
-	b.closed = true
-	ckpt := b.checkpointer
-	b.mu.Unlock()
-	if ckpt != nil {
-		ckpt.close() // it takes b.mu; closed makes it skip a pending checkpoint
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var err error
-	if b.freed && !b.opts.readOnly {
-		err = b.reclaimLocked(context.Background())
-	}
-	for _, st := range []*sql.Stmt{b.insertStmt, b.liveStmt} {
-		if st != nil {
-			st.Close()
-		}
-	}
-	return errors.Join(err, b.db.Close())
-}
 
 // lock takes b.mu and fails if the buffer is closed.
 func (b *Buffer) lock() error {

@@ -129,7 +129,11 @@ func TestReadOnlyCreatesNoSidecarsAndTakesRelativePaths(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustPush(t, b, []byte("row"))
-	b.Close() // checkpoints and removes the WAL
+	ageLog(t, path)
+	b.Close() // checkpoints the old log and removes it
+	if _, err := os.Stat(path + "-wal"); err == nil {
+		t.Fatal("the log outlived its checkpoint")
+	}
 	t.Chdir(dir)
 	ro, err := Open(".tracing-data.db", WithReadOnly())
 	if err != nil {
