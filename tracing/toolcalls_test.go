@@ -73,6 +73,16 @@ func mergeEnv(env map[string]string, kv ...string) map[string]string {
 	return out
 }
 
+// tracingAndCA returns a tracing relation whose provider publishes receiverURL and a
+// certificate_transfer v1 relation whose provider publishes caPEM.
+func tracingAndCA(receiverURL, caPEM string) (tr, ca *fakejuju.Relation) {
+	pems, _ := json.Marshal([]string{caPEM})
+	return &fakejuju.Relation{ID: 7, Endpoint: "charm-tracing", RemoteApp: "tempo",
+			RemoteAppData: map[string]string{"receivers": receiversJSON(receiverURL)}},
+		&fakejuju.Relation{ID: 9, Endpoint: "receive-ca-cert", RemoteApp: "ca",
+			RemoteAppData: map[string]string{"certificates": string(pems), "version": "1"}}
+}
+
 // routineEvents are dispatches that say nothing about the tracing or CA relations.
 var routineEvents = []struct {
 	event string
@@ -127,11 +137,7 @@ func TestRoutineDispatchAddsOnlyTheJhackLine(t *testing.T) {
 	t.Run("related to a receiver", func(t *testing.T) {
 		recv, caPEM := newTLSReceiver(t)
 		u := newUnit(t)
-		tr := &fakejuju.Relation{ID: 7, Endpoint: "charm-tracing", RemoteApp: "tempo",
-			RemoteAppData: map[string]string{"receivers": receiversJSON(recv.URL)}}
-		pems, _ := json.Marshal([]string{caPEM})
-		ca := &fakejuju.Relation{ID: 9, Endpoint: "receive-ca-cert", RemoteApp: "ca",
-			RemoteAppData: map[string]string{"certificates": string(pems), "version": "1"}}
+		tr, ca := tracingAndCA(recv.URL, caPEM)
 		db := &fakejuju.Relation{ID: 3, Endpoint: "db", RemoteApp: "client"}
 		u.st.Relations = []*fakejuju.Relation{tr, ca, db}
 		u.dispatch("install", nil, noSetup)
@@ -159,11 +165,7 @@ func TestRoutineDispatchAddsOnlyTheJhackLine(t *testing.T) {
 func TestRelationEventCallsDoNotGrow(t *testing.T) {
 	recv, caPEM := newTLSReceiver(t)
 	u := newUnit(t)
-	tr := &fakejuju.Relation{ID: 7, Endpoint: "charm-tracing", RemoteApp: "tempo",
-		RemoteAppData: map[string]string{"receivers": receiversJSON(recv.URL)}}
-	pems, _ := json.Marshal([]string{caPEM})
-	ca := &fakejuju.Relation{ID: 9, Endpoint: "receive-ca-cert", RemoteApp: "ca",
-		RemoteAppData: map[string]string{"certificates": string(pems), "version": "1"}}
+	tr, ca := tracingAndCA(recv.URL, caPEM)
 	withUnit := func(rel *fakejuju.Relation, unit string) map[string]string {
 		return mergeEnv(relationEnv(rel), "JUJU_REMOTE_UNIT", unit)
 	}
