@@ -18,7 +18,7 @@
 // (TRACEPARENT/TRACESTATE, else JUJU_TRACE_ID/JUJU_SPAN_ID/JUJU_TRACE_FLAGS), the root is
 // its child if Juju sampled it, and otherwise the root of a trace of its own with a link
 // to it, so the charm's trace never depends on Juju's sampling. It logs the trace id for
-// jhack, follows the tracing and certificate_transfer relations to a destination, and
+// jhack (unless WithoutJhackLine), follows the tracing and certificate_transfer relations to a destination, and
 // runs the charm: every handler call is a span, every hook-tool call a child span that
 // records names and keys, never values. Charm code makes its own spans with otel.Tracer(...) from the ctx
 // its handler receives. An error or panic is recorded on the root span (type only, never
@@ -41,9 +41,11 @@
 // publishes receivers=["otlp_http"] when the value differs; the destination is the first
 // otlp_http receiver's URL plus /v1/traces. certificate_transfer v1 (v0 fallback) on
 // WithCARelation's endpoint (default "receive-ca-cert") supplies the CA of an https
-// receiver; until it has, spans stay buffered. Ordinary dispatches trust the stored
-// destination and pay one hook-tool call (relation-ids); relation events re-read the
-// databags.
+// receiver; until it has, spans stay buffered. Relation events of the two endpoints re-read
+// their databags; other dispatches trust the stored destination and make no hook-tool call
+// for it, since Juju runs a relation event for every change of a relation. The unit agent
+// is asked again (relation-ids) on upgrade-charm, after a reconciler change, a failed
+// drain or a failed reconciliation.
 //
 // # Failure
 //

@@ -48,6 +48,7 @@ type config struct {
 	wrapExporter  func(sdktrace.SpanExporter) sdktrace.SpanExporter
 	stderr        io.Writer
 	noLogTraceIDs bool // WithoutLogTraceIDs (logs.go)
+	noJhackLine   bool // WithoutJhackLine
 }
 
 func newConfig(opts []Option) *config {
@@ -139,3 +140,10 @@ func WithoutSending() Option { return func(c *config) { c.noSend = true } }
 // a failed dispatch's error, a panic's stack, tracing's warnings when no unit log is
 // reachable. Default os.Stderr.
 func WithStderr(w io.Writer) Option { return func(c *config) { c.stderr = w } }
+
+// WithoutJhackLine leaves out the "Starting root trace with id='<trace id>'." line that
+// tracing otherwise logs at DEBUG on every dispatch, for jhack (jhack tail -t) to pair a
+// trace with the event's "Emitting Juju event" line. The line is a juju-log call, a
+// process that talks to the unit agent: a charm whose operators do not use jhack saves it,
+// and tracing then adds no hook-tool call to a routine dispatch.
+func WithoutJhackLine() Option { return func(c *config) { c.noJhackLine = true } }

@@ -21,6 +21,9 @@ const (
 	settingURL      = "tracing.url"      // the traces URL it publishes, even while unusable
 	settingCA       = "tracing.ca"       // the CA bundle of the certificate_transfer relation
 	settingConfig   = "tracing.config"   // the reconciler that wrote the above (see configKey)
+	// settingChecked is the delivery failure (deliveryKey's value) the last re-check
+	// followed: each failure noted makes one dispatch re-check, not every dispatch.
+	settingChecked = "tracing.checked"
 )
 
 // reconcileVersion names how the reconciler reads and announces relation data. Bump it
@@ -33,8 +36,9 @@ const reconcileVersion = 1
 //
 // Juju tells a charm about every change of relation data with an event of that relation,
 // so each event reads only what it can have changed: a tracing relation event the
-// provider's receivers, a CA relation event the certificates. Other dispatches check with
-// one relation-ids call that the stored relation is still there and trust the rest.
+// provider's receivers, a CA relation event the certificates. Other dispatches trust what
+// is stored and make no hook-tool call (see onOtherEvent for why that is safe, and for
+// when the unit agent is asked again).
 type reconciler struct {
 	cfg   *config
 	tools *charmhooks.Tools
@@ -58,6 +62,10 @@ func (r *reconciler) note(msg string) {
 type remembered struct {
 	relation, provider, url, ca string
 	config                      string // configKey of the reconciler that read them
+	checked                     string // the delivery failure last re-checked (settingChecked)
+	// delivery is deliveryKey's value, what the last drains said (delivery.go); the
+	// reconciler reads it, reportDelivery writes it.
+	delivery string
 }
 
 // configKey identifies the reconciler's way of reading and the endpoints it reads: a
@@ -71,7 +79,8 @@ func (r *reconciler) load(ctx context.Context) (remembered, error) {
 	for _, f := range []struct {
 		key string
 		dst *string
-	}{{settingRelation, &m.relation}, {settingProvider, &m.provider}, {settingURL, &m.url}, {settingCA, &m.ca}, {settingConfig, &m.config}} {
+	}{{settingRelation, &m.relation}, {settingProvider, &m.provider}, {settingURL, &m.url}, {settingCA, &m.ca}, {settingConfig, &m.config},
+		{settingChecked, &m.checked}, {deliveryKey, &m.delivery}} {
 		v, err := r.buf.Setting(ctx, f.key)
 		if err != nil {
 			return m, err
@@ -85,6 +94,7 @@ func (r *reconciler) save(ctx context.Context, old, m remembered) error {
 	for _, f := range []struct{ key, old, new string }{
 		{settingRelation, old.relation, m.relation}, {settingProvider, old.provider, m.provider},
 		{settingURL, old.url, m.url}, {settingCA, old.ca, m.ca}, {settingConfig, old.config, m.config},
+		{settingChecked, old.checked, m.checked},
 	} {
 		if f.old != f.new {
 			if err := r.buf.SetSetting(ctx, f.key, f.new); err != nil {
@@ -112,13 +122,19 @@ func (r *reconciler) run(ctx context.Context) error {
 	default:
 		err = r.onOtherEvent(&m)
 	}
-	if err != nil {
-		return err
+	if err == nil {
+		if err = r.save(ctx, old, m); err == nil {
+			err = r.store(ctx, r.compose(m))
+		}
 	}
-	if err := r.save(ctx, old, m); err != nil {
-		return err
+	if err != nil && old.config != "" {
+		// What is stored may now be behind the relations (a databag that could not be
+		// read): forgetting which reconciler wrote it makes the next dispatch read the
+		// relations again instead of trusting it. Best effort: if the buffer refuses
+		// this write too, the error is still reported.
+		r.buf.SetSetting(ctx, settingConfig, "")
 	}
-	return r.store(ctx, r.compose(m))
+	return err
 }
 
 // onTracingEvent follows the tracing relation the event is about.
@@ -163,8 +179,8 @@ func (r *reconciler) onCAEvent(m *remembered) error {
 	}
 	if m.relation == "" {
 		// The CA can come first, or the tracing relation was never seen by this
-		// charm version: look for it, as an ordinary dispatch would.
-		if err := r.onOtherEvent(m); err != nil {
+		// charm version: look for it.
+		if err := r.recheck(m, r.takeConfig(m), false); err != nil {
 			return err
 		}
 	}
@@ -179,16 +195,73 @@ func (r *reconciler) onCAEvent(m *remembered) error {
 	return nil
 }
 
-// onOtherEvent checks that the stored tracing relation is still there, and reads both
-// relations again on the events after which they may have been missed or must be
-// re-announced.
+// onOtherEvent trusts the stored view of the relations on a dispatch that is not about
+// them, and asks the unit agent again only when something says that view may be stale.
+//
+// Trusting it is safe because of Juju's hook ordering: a relation appears to a unit
+// with relation-created (then -joined and -changed, also when this unit joins a relation
+// that already exists), its data changes with -changed, and it goes with -departed and
+// -broken before it leaves the model. Each of those is a relation event of the tracing or
+// CA endpoint, which this reconciler reads; so between them, the stored relation, URL and
+// CA are what the unit agent would say. The view can still fall behind when a relation
+// event was handled without it being updated, and then one of these says so:
+//   - the reconciler that stored it differs (configKey: a fresh buffer, another
+//     charmtrace version or other endpoint names);
+//   - the event is upgrade-charm: the charm changed under the stored view;
+//   - the last drain to the stored destination failed (deliveryKey), once per failure
+//     noted: a receiver that moved while the unit missed the event looks like that;
+//   - an earlier reconciliation failed (run forgets configKey then).
+//
+// A dispatch with tracing off (CHARMTRACE_DISABLE=1, or a buffer that could not be
+// opened) updates nothing; the README says how to catch up after it.
 func (r *reconciler) onOtherEvent(m *remembered) error {
-	// What an earlier charmtrace remembered, or one configured with other endpoints, is
-	// read and announced again: it may have read or announced things differently. An
-	// upgrade-charm that changes neither is an ordinary dispatch: Juju reports changes
-	// of relation data with relation events.
-	renew := m.config != r.configKey()
+	renew := r.takeConfig(m)
+	failed := r.failedSinceCheck(m)
+	if failed {
+		m.checked = m.delivery
+	}
+	if !renew && !failed && !r.isHook("upgrade-charm") {
+		if r.isHook("leader-elected") && m.relation != "" {
+			// A new leader checks what the application publishes on the relation it
+			// knows; the provider's data has not changed.
+			return r.requestReceivers(m.relation)
+		}
+		return nil
+	}
+	return r.recheck(m, renew, failed)
+}
+
+// takeConfig reports whether what is remembered was written by another reconciler (or by
+// none: a fresh buffer), and marks it as this one's.
+func (r *reconciler) takeConfig(m *remembered) (renew bool) {
+	renew = m.config != r.configKey()
 	m.config = r.configKey()
+	return renew
+}
+
+// failedSinceCheck reports whether a drain to the stored destination failed after the
+// last re-check. reportDelivery writes a new value when a failure is new and again
+// hourly while it lasts, so a failure that persists is re-checked that often.
+func (r *reconciler) failedSinceCheck(m *remembered) bool {
+	if m.relation == "" || m.delivery == "" || m.delivery == m.checked {
+		return false // (no relation: the failure was about one that is gone)
+	}
+	var st deliveryState
+	if err := json.Unmarshal([]byte(m.delivery), &st); err != nil {
+		return false // unreadable (an edited file): no evidence of anything
+	}
+	return st.Failure != ""
+}
+
+// isHook reports whether the dispatch is the hook name (and not an action so named).
+func (r *reconciler) isHook(name string) bool {
+	return r.jc.Event.Kind != charmhooks.KindAction && r.jc.Event.Name == name
+}
+
+// recheck asks the unit agent which tracing relation there is, and reads it (and the CA
+// relation) again when it is new, or when renew or reread say that what is remembered
+// may be behind. renew also announces again what this unit publishes.
+func (r *reconciler) recheck(m *remembered, renew, reread bool) error {
 	ids, err := r.tools.RelationIDs(r.cfg.tracingEndpoint)
 	if err != nil {
 		return fmt.Errorf("list %s relations: %w", r.cfg.tracingEndpoint, err)
@@ -204,10 +277,9 @@ func (r *reconciler) onOtherEvent(m *remembered) error {
 	if len(ids) > 1 {
 		r.note(fmt.Sprintf("tracing: %d %s relations; using %s only", len(ids), r.cfg.tracingEndpoint, rel))
 	}
-	// leader-elected only re-announces: a new leader checks what the application
-	// publishes; the provider's data has not changed.
-	if rel == m.relation && !renew {
-		if r.jc.Event.Name == "leader-elected" {
+	announce := renew || r.isHook("leader-elected")
+	if rel == m.relation && !renew && !reread {
+		if announce {
 			return r.requestReceivers(rel)
 		}
 		return nil
@@ -215,7 +287,7 @@ func (r *reconciler) onOtherEvent(m *remembered) error {
 	if rel != m.relation {
 		m.relation, m.provider = rel, ""
 	}
-	if renew {
+	if announce {
 		if err := r.requestReceivers(rel); err != nil {
 			return err
 		}

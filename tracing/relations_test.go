@@ -139,9 +139,9 @@ func TestHTTPReceiverIsFollowedAndDelivered(t *testing.T) {
 		}
 	}
 
-	// An ordinary dispatch afterwards trusts the stored destination: one hook-tool
-	// call (relation-ids), no databag read, no write.
-	if calls := u.toolCalls("update-status", nil); len(calls) != 1 || calls[0] != "relation-ids" {
+	// An ordinary dispatch afterwards trusts the stored destination: no hook-tool call
+	// (Juju would have run a relation event had anything changed), no write.
+	if calls := u.toolCalls("update-status", nil); len(calls) != 0 {
 		t.Fatalf("update-status hook-tool calls = %v", calls)
 	}
 	if len(u.rows()) != 0 {
@@ -276,65 +276,9 @@ func TestRefusedCAClearsTheDestination(t *testing.T) {
 	}
 }
 
-// TestReconcileCallBudget counts the hook-tool calls the relation reconciliation adds to
-// each dispatch of a charm that handles none of these events itself, through a Juju-like
-// sequence of events, for the leader.
-func TestReconcileCallBudget(t *testing.T) {
-	recv, caPEM := newTLSReceiver(t)
-	u := newUnit(t)
-	tr := &fakejuju.Relation{ID: 7, Endpoint: "charm-tracing", RemoteApp: "tempo",
-		RemoteAppData: map[string]string{"receivers": receiversJSON(recv.URL)}}
-	pems, _ := json.Marshal([]string{caPEM})
-	ca := &fakejuju.Relation{ID: 9, Endpoint: "receive-ca-cert", RemoteApp: "ca",
-		RemoteAppData: map[string]string{"certificates": string(pems), "version": "1"}}
-	withUnit := func(rel *fakejuju.Relation, unit string) map[string]string {
-		env := relationEnv(rel)
-		env["JUJU_REMOTE_UNIT"] = unit
-		return env
-	}
-	steps := []struct {
-		event string
-		env   map[string]string
-		max   int
-	}{
-		{"install", nil, 1},
-		{"start", nil, 1},
-		{"update-status", nil, 1},
-		{"charm-tracing-relation-created", relationEnv(tr), 4},
-		{"charm-tracing-relation-joined", withUnit(tr, "tempo/0"), 4},
-		{"charm-tracing-relation-changed", withUnit(tr, "tempo/0"), 4},
-		{"receive-ca-cert-relation-created", relationEnv(ca), 4},
-		{"receive-ca-cert-relation-joined", withUnit(ca, "ca/0"), 4},
-		{"receive-ca-cert-relation-changed", withUnit(ca, "ca/0"), 4},
-		{"update-status", nil, 1},
-		{"config-changed", nil, 1},
-		{"leader-elected", nil, 4},
-		{"upgrade-charm", nil, 1}, // same charmtrace, same endpoints: an ordinary dispatch
-	}
-	for _, s := range steps {
-		if strings.HasPrefix(s.event, "charm-tracing") && len(u.st.Relations) == 0 {
-			u.st.Relations = append(u.st.Relations, tr)
-		}
-		if strings.HasPrefix(s.event, "receive-ca-cert") && len(u.st.Relations) == 1 {
-			u.st.Relations = append(u.st.Relations, ca)
-		}
-		calls := u.toolCalls(s.event, s.env)
-		t.Logf("%-34s %d hook-tool calls %v", s.event, len(calls), calls)
-		if len(calls) > s.max {
-			t.Errorf("%s: %d hook-tool calls, want at most %d: %v", s.event, len(calls), s.max, calls)
-		}
-	}
-	if d := u.destination(); d.URL != recv.URL+"/v1/traces" || d.CA == "" {
-		t.Fatalf("destination at the end = %+v", d)
-	}
-	if len(u.rows()) != 0 {
-		t.Fatal("spans left in the buffer")
-	}
-}
-
 // After an upgrade from a charmtrace that read relations differently (or with other
 // endpoint names), the first ordinary dispatch reads them again rather than trusting
-// what was remembered; after that, an upgrade-charm is an ordinary dispatch.
+// what was remembered; after that, an upgrade-charm only checks which relation there is.
 func TestUpgradeFromAnotherReconcilerReadsRelationsAgain(t *testing.T) {
 	first, second := newReceiver(t), newReceiver(t)
 	u := newUnit(t)
@@ -362,7 +306,8 @@ func TestUpgradeFromAnotherReconcilerReadsRelationsAgain(t *testing.T) {
 		t.Fatalf("after upgrade-charm from another reconciler: destination = %+v, want the provider's new URL", d)
 	}
 
-	// The same charmtrace again: upgrade-charm trusts what it remembers (one call).
+	// The same charmtrace again: upgrade-charm checks the relation is still the one it
+	// remembers (one call) and trusts the data Juju reported with relation events.
 	rel.RemoteAppData["receivers"] = receiversJSON(first.URL)
 	if calls := u.toolCalls("upgrade-charm", nil); len(calls) != 1 || calls[0] != "relation-ids" {
 		t.Fatalf("upgrade-charm with the same reconciler made hook-tool calls %v, want [relation-ids]", calls)

@@ -157,7 +157,7 @@ func (d *dispatch) begin(inner func() context.Context) (context.Context, trace.S
 	}
 	ctx, root := tracer.Start(ctx, rootSpanName(d.jc.Event), append(opts, trace.WithSpanKind(trace.SpanKindServer),
 		trace.WithAttributes(eventAttributes(d.jc)...))...)
-	if d.tp != nil {
+	if d.tp != nil && !d.cfg.noJhackLine {
 		// jhack pairs the trace id with the next "Emitting" line of the unit: both at
 		// DEBUG, in this order.
 		d.debug(fmt.Sprintf("Starting root trace with id='%s'.", root.SpanContext().TraceID()))

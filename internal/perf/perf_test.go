@@ -121,10 +121,11 @@ func TestNoDestinationDispatchUnderStrace(t *testing.T) {
 }
 
 // P9: the hook-tool calls tracing adds to a dispatch, tracing off against on, from the
-// fake Juju's call log. Without the tracing relation the reconciliation may add one
-// call (relation-ids); with it, at most four on the hooks a unit runs all the time.
-// Beyond that tracing logs one line per dispatch (the trace id, for jhack) and, on a
-// healthy unit, no warning. The lifecycle events on which tracing re-reads every
+// fake Juju's call log. On the hooks a unit runs all the time the reconciliation adds
+// none, related or not (issue 17: Juju's relation events keep the stored view true);
+// the tracing and CA relation events read their databags, at most four calls. Beyond
+// that tracing logs one line per dispatch (the trace id, for jhack) and, on a healthy
+// unit, no warning. The lifecycle events on which tracing re-reads every
 // databag are measured too and reported by .ci/perf.sh, not held to the bound.
 func TestReconciliationToolCalls(t *testing.T) {
 	recv, err := harness.StartReceiver(harness.Discard, true)
@@ -138,8 +139,8 @@ func TestReconciliationToolCalls(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Logf("related=%v %s: off %v, on %v", c.Related, c.Hook, c.Off, c.On)
-		most := 1
-		if c.Related {
+		most := 0
+		if c.Related && c.Hook != "update-status" && c.Hook != "config-changed" {
 			most = 4
 		}
 		if c.Routine && c.AddedOther > most {
