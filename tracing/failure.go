@@ -9,7 +9,7 @@ import (
 // failed priority: when the buffer is full, the trace of a failure is the one an engineer
 // wants, so it is evicted last and sent first.
 func (d *dispatch) markFailed(ctx context.Context) {
-	if d.buf == nil {
+	if !d.await() {
 		return
 	}
 	if err := d.buf.MarkFailed(ctx); err != nil {

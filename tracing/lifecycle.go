@@ -5,14 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
-	"github.com/charmtrace/charmtrace/buffer"
 	"github.com/charmtrace/charmtrace/charmhooks"
-	"github.com/charmtrace/charmtrace/exporter"
 )
 
 // osExit is os.Exit; tests replace it to see Main's status.
@@ -35,61 +32,28 @@ const closeReserve = 150 * time.Millisecond
 // cut it short.
 const storeTimeout = 5 * time.Second
 
-// start opens the buffer and installs the tracer provider. Any failure leaves tracing
-// off for this dispatch with one warning; the charm runs all the same.
+// start opens the buffer (in the background, store.go) and installs the tracer
+// provider. Any failure leaves tracing off for this dispatch with one warning; the charm
+// runs all the same.
 func (d *dispatch) start() {
 	if d.jc.CharmDir == "" {
 		d.startInMemory()
 		return
 	}
-	// The metadata is parsed while the buffer opens: both are first uses in the process
-	// (of the YAML decoder, about 0.5 ms, and of SQLite, about 2 ms).
-	type metadataResult struct {
-		meta *charmMetadata
-		err  error
-	}
-	parsed := make(chan metadataResult, 1)
-	go func() {
-		m, err := readMetadata(d.jc.CharmDir)
-		parsed <- metadataResult{m, err}
-	}()
-	// Every wait for a lock another process holds on the buffer (a sqlite3 shell, a juju
-	// exec) ends where the network work ends, closeReserve before the budget: SQLite's
-	// busy wait does not watch a context, and a busy timeout per write would add up
-	// across the dispatch's writes.
-	bufOpts := append([]buffer.Option{buffer.WithDeadline(d.started.Add(d.cfg.budget - closeReserve))}, d.cfg.bufferOpts...)
-	buf, err := buffer.Open(filepath.Join(d.jc.CharmDir, BufferFile), bufOpts...)
-	mr := <-parsed
-	meta, merr := mr.meta, mr.err
-	if err != nil {
-		d.warn(fmt.Sprintf("tracing off for this dispatch: %v", err))
-		return
-	}
+	// A dispatch that follows the relations first starts its drain once it has: it
+	// must not send to a destination the event is about to change.
+	d.store = d.openStore(!d.reconcilesFirst())
+	meta, merr := readMetadata(d.jc.CharmDir)
 	charmName := "[unknown]"
 	if merr == nil && meta.Name != "" {
 		charmName = meta.Name
-	}
-	for _, w := range buf.Warnings() {
-		d.warn("tracing: " + w)
-	}
-	// The budget counts from the start of the dispatch: the background drain while the
-	// charm runs and the final one share it, and closing still fits.
-	deadline := d.started.Add(d.cfg.budget - closeReserve)
-	if d.cfg.noSend {
-		deadline = d.started // passed already: the final drain sends nothing
-	}
-	exp, err := exporter.New(buf, exporter.WithShutdownBudget(d.cfg.budget), exporter.WithDeadline(deadline))
-	if err != nil {
-		buf.Close()
-		d.warn(fmt.Sprintf("tracing off for this dispatch: %v", err))
-		return
 	}
 	res, err := newResource(d.jc, charmName, d.cfg.charmType, d.cfg.version)
 	if err != nil {
 		// A conflict with OTEL_RESOURCE_ATTRIBUTES' schema still yields a usable resource.
 		d.warn(fmt.Sprintf("tracing: resource: %v", err))
 	}
-	var spanExp sdktrace.SpanExporter = exp
+	var spanExp sdktrace.SpanExporter = storeExporter{d.store}
 	if d.cfg.wrapExporter != nil {
 		spanExp = d.cfg.wrapExporter(spanExp)
 	}
@@ -101,23 +65,14 @@ func (d *dispatch) start() {
 		opts = append(opts, sdktrace.WithSpanProcessor(p))
 	}
 	d.tp = sdktrace.NewTracerProvider(opts...)
-	d.buf, d.exp = buf, exp
 	d.tracer = d.tp.Tracer(ScopeName)
 	d.retire = global.install(d.tp)
 	if merr != nil {
 		d.warn(fmt.Sprintf("tracing: cannot read the charm's metadata (%v); relations are not followed, spans stay buffered", merr))
 	} else if err := d.cfg.checkEndpoints(meta); err != nil {
 		d.warn(fmt.Sprintf("%v; relations are not followed, spans stay buffered", err))
-		d.meta = nil
 	} else {
 		d.meta = meta
-	}
-	// Send the backlog while the charm works, if a destination is already known.
-	if d.cfg.noSend {
-		return
-	}
-	if err := exp.Start(context.Background()); err != nil {
-		d.warn(fmt.Sprintf("tracing: cannot start sending: %v", err))
 	}
 }
 
@@ -138,12 +93,23 @@ func (d *dispatch) startInMemory() {
 
 // reconcile follows the tracing and CA relations to the destination.
 func (d *dispatch) reconcile(ctx context.Context, tools *charmhooks.Tools) {
-	if d.meta == nil {
+	if d.meta == nil || !d.await() {
 		return
 	}
 	r := &reconciler{cfg: d.cfg, tools: tools, buf: d.buf, jc: d.jc, warn: d.warn, setDest: d.exp.SetDestination}
 	if err := r.run(ctx); err != nil {
 		d.warn(fmt.Sprintf("tracing: cannot follow the %s relation: %v", d.cfg.tracingEndpoint, err))
+	}
+}
+
+// reconcileFirst follows the relations before the charm runs, then starts the drain the
+// store left to it (see openStore).
+func (d *dispatch) reconcileFirst(ctx context.Context, tools *charmhooks.Tools) {
+	d.reconcile(ctx, tools)
+	if d.await() {
+		if err := startDrain(d.cfg, d.exp); err != nil {
+			d.warn(err.Error())
+		}
 	}
 }
 
@@ -167,7 +133,7 @@ func (d *dispatch) shutdown() {
 		d.warn(fmt.Sprintf("tracing: shutdown: %v", err))
 	}
 	d.retire()
-	if d.buf == nil {
+	if !d.await() {
 		return
 	}
 	d.reportDelivery()

@@ -137,6 +137,21 @@ func (r *reconciler) run(ctx context.Context) error {
 	return err
 }
 
+// reconcilesFirst reports whether this dispatch follows the relations before the charm
+// runs, rather than after it. An event of the tracing or CA relation changes what the
+// relations say, and leader-elected what this unit may publish: those are followed first,
+// so that the drain while the charm runs already goes where they now point. Any other
+// dispatch trusts what is stored (onOtherEvent), which the drain reads by itself; its
+// reconciliation, usually no hook-tool call at all, waits until the charm is done, so the
+// charm never waits for the buffer to open (store.go).
+func (d *dispatch) reconcilesFirst() bool {
+	e := d.jc.Event
+	if e.Relation != "" && (e.Relation == d.cfg.tracingEndpoint || e.Relation == d.cfg.caEndpoint) {
+		return true
+	}
+	return e.Kind != charmhooks.KindAction && e.Name == "leader-elected"
+}
+
 // onTracingEvent follows the tracing relation the event is about.
 func (r *reconciler) onTracingEvent(m *remembered) error {
 	e := r.jc.Event

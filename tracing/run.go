@@ -64,7 +64,8 @@ type dispatch struct {
 	sec  *security.Logger
 
 	tp      *sdktrace.TracerProvider // nil when tracing is off
-	buf     *buffer.Buffer
+	store   *store                   // the buffer and exporter while they open (store.go)
+	buf     *buffer.Buffer           // set by await
 	exp     *exporter.Exporter
 	tracer  trace.Tracer
 	retire  func()         // takes tp out of the global provider's live dispatches
@@ -127,10 +128,14 @@ func (d *dispatch) run(setup SetupFunc) (status int) {
 		router.Use(handlerSpans(d.tracer))
 	}
 	tools := charmhooks.NewTools(runner)
-	if d.buf != nil {
-		d.reconcile(ctx, tools)
+	early := d.reconcilesFirst()
+	if early {
+		d.reconcileFirst(ctx, tools)
 	}
 	status = d.runCharm(ctx, root, router, tools, setup)
+	if !early {
+		d.reconcile(ctx, tools)
+	}
 	root.End()
 	d.shutdown()
 	return status
@@ -193,7 +198,7 @@ func (d *dispatch) runCharm(ctx context.Context, root trace.Span, router *charmh
 		var res charmhooks.Result
 		res, err = router.Dispatch(ctx, d.jc.Event, charmhooks.WithDeferStore(store))
 		recordQueue(root, res)
-		if err == nil && res.Handled && d.buf != nil {
+		if err == nil && res.Handled && d.await() {
 			if merr := d.buf.MarkObserved(ctx); merr != nil {
 				d.warn(fmt.Sprintf("tracing: cannot raise this dispatch's priority: %v", merr))
 			}

@@ -94,8 +94,10 @@ func Wrap(fn func() error, opts ...Option) func() error {
 			opts := d.pebbleOptions(ctx, nil)
 			cfg.pebbleInstall(func(container string) *pebble.Client { return pebble.New(container, opts...) })
 		}
-		if d.buf != nil {
-			d.reconcile(ctx, charmhooks.NewTools(runner))
+		tools := charmhooks.NewTools(runner)
+		early := d.reconcilesFirst()
+		if early {
+			d.reconcileFirst(ctx, tools)
 		}
 		var panicked any
 		func() {
@@ -114,6 +116,9 @@ func Wrap(fn func() error, opts ...Option) func() error {
 			recordFailure(root, "dispatch failed", err)
 			d.markFailed(ctx)
 			d.sec.SysCrash(ctx, innermost(err))
+		}
+		if !early {
+			d.reconcile(ctx, tools)
 		}
 		root.End()
 		d.shutdown()
