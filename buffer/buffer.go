@@ -29,7 +29,7 @@ type Buffer struct {
 	path     string
 	opts     options
 	db       *sql.DB
-	guard    *sql.DB // read-only, keeps Close from checkpointing a small log (close.go)
+	guard    chan *sql.DB // read-only connection, opening in the background; keeps Close from checkpointing a small log (close.go)
 	warnings []string
 
 	mu       sync.Mutex // guards the fields below and orders Push against MarkObserved/MarkFailed

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"net/url"
 	"os"
 	"time"
 )
@@ -26,8 +27,8 @@ import (
 // SQLite offers no SQL switch for "do not checkpoint on close" (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE
 // is C-only). What it does guarantee is that the closing connection checkpoints only if
 // it can lock the file exclusively. So a writable buffer also holds a read-only
-// connection (the guard, opened with the buffer, where its cost is paid off the end of
-// the dispatch): while it is open, closing the writer cannot checkpoint, and a read-only
+// connection (the guard, opened beside the buffer's first writes, see openGuard): while
+// it is open, closing the writer cannot checkpoint, and a read-only
 // connection cannot take that lock when it closes in turn. When the log is to be
 // checkpointed, Close closes the guard first.
 //
@@ -67,13 +68,17 @@ func (b *Buffer) Close() error {
 			st.Close()
 		}
 	}
-	if b.guard != nil && (removed || !b.logIsSmallAndYoung(time.Now())) {
-		b.guard.Close() // first: the writer's close is then the last, and checkpoints
-		b.guard = nil
+	var guard *sql.DB
+	if b.guard != nil {
+		guard = <-b.guard
+	}
+	if guard != nil && (removed || !b.logIsSmallAndYoung(time.Now())) {
+		guard.Close() // first: the writer's close is then the last, and checkpoints
+		guard = nil
 	}
 	err = errors.Join(err, b.db.Close())
-	if b.guard != nil {
-		b.guard.Close() // read-only: it cannot checkpoint; an error here loses nothing
+	if guard != nil {
+		guard.Close() // read-only: it cannot checkpoint; an error here loses nothing
 	}
 	return err
 }
@@ -94,10 +99,21 @@ func (b *Buffer) logIsSmallAndYoung(now time.Time) bool {
 	return age >= 0 && age < keepLogFor
 }
 
-// openGuard opens the read-only connection that holds the file open (a shared lock) until
-// the writer has closed, or returns nil if it cannot: Close then checkpoints as usual.
-func (b *Buffer) openGuard() *sql.DB {
-	db, err := sql.Open("sqlite", b.dsn("&mode=ro"))
+// openGuard starts opening the read-only connection that holds the file open (a shared
+// lock) until the writer has closed. It opens on a goroutine of its own, beside the
+// dispatch's first writes, since a connection costs about half a millisecond; Close
+// receives it, or nil if it could not be opened, and then checkpoints as usual.
+func (b *Buffer) openGuard() chan *sql.DB {
+	c := make(chan *sql.DB, 1)
+	go func() { c <- b.dialGuard() }()
+	return c
+}
+
+// dialGuard opens the guard. It needs none of the writer's per-connection settings (see
+// dsn): it only reads, once.
+func (b *Buffer) dialGuard() *sql.DB {
+	u := url.URL{Scheme: "file", Path: b.path, RawQuery: "mode=ro"}
+	db, err := sql.Open("sqlite", u.String())
 	if err != nil {
 		return nil
 	}

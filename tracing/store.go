@@ -31,6 +31,7 @@ type store struct {
 // from here would interleave them with the charm's own hook-tool calls.
 func (d *dispatch) openStore(drain bool) *store {
 	s := &store{done: make(chan struct{})}
+	go exporter.Warm() // beside the open, on the other core: the first batch waits for neither
 	go func() {
 		defer close(s.done)
 		// Every wait for a lock another process holds on the buffer (a sqlite3 shell, a

@@ -10,6 +10,8 @@
 //	                        state file named by FAKEJUJU_STATE, changes not saved), so
 //	                        that a dispatch's wall time holds no hook-tool process
 //	PERF_BUDGET=1s          tracing.WithBudget
+//	PERF_JHACK=0            tracing.WithoutJhackLine: with it, tracing on and off make
+//	                        the same hook-tool calls, so their difference is tracing's own
 //
 // CHARMTRACE_DISABLE=1 turns tracing off, as for any charmtrace charm.
 package main
@@ -50,6 +52,13 @@ func options(getenv func(string) string) ([]tracing.Option, int, error) {
 			return nil, 0, fmt.Errorf("PERF_BUDGET: %w", err)
 		}
 		opts = append(opts, tracing.WithBudget(d))
+	}
+	switch getenv("PERF_JHACK") {
+	case "", "1":
+	case "0":
+		opts = append(opts, tracing.WithoutJhackLine())
+	default:
+		return nil, 0, fmt.Errorf("PERF_JHACK=%q: want 0 or 1", getenv("PERF_JHACK"))
 	}
 	switch getenv("PERF_TOOLS") {
 	case "", "exec":
