@@ -223,6 +223,15 @@ p1() {
 	paired inproc "$WORK/u-inproc" update-status PERF_TOOLS=inprocess PERF_SPANS=1
 	echo -e "inproc\tsame handlers, hook tools in process\t0\t1\tinprocess" >>"$RES/p1/scenarios.tsv"
 
+	# Hook tools as processes again, but without the jhack line (tracing.WithoutJhackLine):
+	# tracing on and off make the same calls, so the difference is tracing's own time,
+	# including what its background work (the buffer's open) costs the tool processes
+	# running beside it.
+	phase "P1: the same handlers, hook tools as processes, the same calls on and off"
+	unit "$WORK/u-exec" "$BIN/spancharm"
+	paired exec "$WORK/u-exec" update-status PERF_TOOLS=exec PERF_JHACK=0 PERF_SPANS=1
+	echo -e "exec\tsame handlers, hook tools as processes, no jhack line: the same calls on and off\t0\t1\texec" >>"$RES/p1/scenarios.tsv"
+
 	# What one fakejuju hook-tool process costs, to set the tool calls apart: started
 	# directly, with the hook environment, as the charm's exec runner starts it.
 	local envl

@@ -326,7 +326,7 @@ func (r *report) p1() error {
 		"Tracing off is CHARMTRACE_DISABLE=1 on the same binary.\n\n")
 	r.printf("| dispatch | off: wall ms (min / median / max) | on: wall ms | added wall ms, pair by pair | on ÷ off | added CPU ms (user + sys), pair by pair | peak RSS off MB (median) | on | added MB, pair by pair | hook-tool calls off → on |\n")
 	r.printf("|---|---|---|---|---|---|---|---|---|---|\n")
-	var inproc, example harness.Summary
+	var inproc, example, exec harness.Summary
 	var inprocRSS, inprocCPU harness.Summary
 	var exampleCalls [2]int
 	for _, s := range scens {
@@ -349,6 +349,8 @@ func (r *report) p1() error {
 		switch s.id {
 		case "inproc":
 			inproc, inprocRSS, inprocCPU = wall, rss, cpu
+		case "exec":
+			exec = wall
 		case "example":
 			example = wall
 			exampleCalls = [2]int{p.callsOff.Calls, p.callsOn.Calls}
@@ -361,9 +363,9 @@ func (r *report) p1() error {
 		spread(toolMS, f1), toolMS.N, int(extra), f2(example.Median-extra*toolMS.Median))
 	r.add("P1", "wall time and peak RSS tracing adds to a dispatch (no destination), hook-tool calls excluded",
 		"≤ 3 ms median, ≤ 10 MB",
-		fmt.Sprintf("+%s ms median (pairs: %s … %s; CPU +%s ms), +%s MB RSS median; with fakejuju tool processes +%s ms (%d → %d calls)",
-			f2(inproc.Median), f2(inproc.Min), f2(inproc.Max), f2(inprocCPU.Median), f1(inprocRSS.Median), f2(example.Median), exampleCalls[0], exampleCalls[1]),
-		inproc.Median <= 3 && inprocRSS.Median <= 10)
+		fmt.Sprintf("+%s ms median in process (pairs: %s … %s; CPU +%s ms), +%s MB RSS median; +%s ms with tool processes and the same calls on and off; example charm +%s ms (%d → %d calls)",
+			f2(inproc.Median), f2(inproc.Min), f2(inproc.Max), f2(inprocCPU.Median), f1(inprocRSS.Median), f2(exec.Median), f2(example.Median), exampleCalls[0], exampleCalls[1]),
+		max(inproc.Median, exec.Median) <= 3 && inprocRSS.Median <= 10)
 
 	// In process: no process start, no page faults of code not yet touched.
 	on := harness.Metric(r.bench["perf-dispatch"], "BenchmarkDispatch/backlog=0MiB/spans=1", "on-ns/dispatch")
@@ -763,7 +765,7 @@ func (r *report) p9() error {
 		"every added call but juju-log; tracing's juju-log calls (the trace id line for jhack) are counted apart.\n\n")
 	r.printf("| relations | hook | off | on | added by reconciliation | added juju-log |\n|---|---|---|---|---|---|\n")
 	worst := map[bool]int{}
-	worstLife := 0
+	worstLife, worstRel := 0, 0
 	for _, c := range cases {
 		rel := "none"
 		if c.Related {
@@ -773,6 +775,8 @@ func (r *report) p9() error {
 		if !c.Routine {
 			kind = " (lifecycle)"
 			worstLife = max(worstLife, c.AddedOther)
+		} else if strings.Contains(c.Hook, "-relation-") {
+			worstRel = max(worstRel, c.AddedOther)
 		} else {
 			worst[c.Related] = max(worst[c.Related], c.AddedOther)
 		}
@@ -780,9 +784,9 @@ func (r *report) p9() error {
 			toolsAddedOther(c.Added), c.AddedLogs)
 	}
 	r.printf("\n")
-	r.add("P9", "hook-tool calls added per dispatch by the relation reconciliation (no relation / related)", "≤ 1 / ≤ 4",
-		fmt.Sprintf("%d / %d on routine hooks; at most %d on leader-elected and upgrade-charm", worst[false], worst[true], worstLife),
-		worst[false] <= 1 && worst[true] <= 4 && worstLife <= 4)
+	r.add("P9", "hook-tool calls added per dispatch by the relation reconciliation (no relation / related)", "0 / 0 on routine hooks, ≤ 4 on the two relations' events and lifecycle hooks",
+		fmt.Sprintf("%d / %d on routine hooks; at most %d on the relations' events, %d on leader-elected and upgrade-charm", worst[false], worst[true], worstRel, worstLife),
+		worst[false] == 0 && worst[true] == 0 && worstRel <= 4 && worstLife <= 4)
 	return nil
 }
 
