@@ -101,7 +101,9 @@ func Open(path string, opts ...Option) (*Buffer, error) {
 		b.closeDB()
 		return nil, fmt.Errorf("buffer: open %s: %w", path, classify(err))
 	}
-	b.guard = b.openGuard()
+	if o.keepLog {
+		b.guard = b.openGuard()
+	}
 	return b, nil
 }
 

@@ -13,8 +13,9 @@ import (
 // SQLite's last connection to close checkpoints the WAL into the main file and deletes
 // it, and the next process creates it again: four fsyncs per dispatch (the log, the
 // directory when the log is created, the log and the main file in the checkpoint), the
-// larger part of what storing a dispatch's spans costs. Close therefore leaves a small,
-// young log in place for the next dispatch to append to, and checkpoints only when the
+// larger part of what storing a dispatch's spans costs. With WithLogKept, which tracing
+// passes for a dispatch, Close therefore leaves a small, young log in place for the next
+// dispatch to append to, and checkpoints only when the
 // log has grown (keepLogBytes), has waited long enough (keepLogFor), or rows were removed
 // (a sent or evicted batch must not linger in the log's page images: secure_delete's
 // promise, see dsn).
@@ -42,8 +43,8 @@ const (
 )
 
 // Close returns freed pages to the file system if a drain removed rows, and closes the
-// file: with a checkpoint of the WAL into the main file, unless the log may be left for
-// the next process (see keepLogBytes).
+// file: with a checkpoint of the WAL into the main file, unless it was opened
+// WithLogKept and the log may be left for the next process (see keepLogBytes).
 func (b *Buffer) Close() error {
 	b.mu.Lock()
 	if b.closed {

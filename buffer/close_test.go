@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -31,7 +32,7 @@ func logSize(t *testing.T, path string) int64 {
 }
 
 func TestCloseLeavesASmallYoungLogForTheNextProcess(t *testing.T) {
-	b, path := openTemp(t)
+	b, path := openTemp(t, WithLogKept())
 	mustPush(t, b, []byte("first"))
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
@@ -40,7 +41,7 @@ func TestCloseLeavesASmallYoungLogForTheNextProcess(t *testing.T) {
 		t.Fatalf("log after close: %d bytes, want the log kept", n)
 	}
 	// The next opener reads the row from the log, appends to it, and sees both.
-	b2, err := Open(path)
+	b2, err := Open(path, WithLogKept())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +62,7 @@ func TestCloseLeavesASmallYoungLogForTheNextProcess(t *testing.T) {
 
 func TestCloseCheckpointsWhenTheLogIsOldOrLarge(t *testing.T) {
 	t.Run("old", func(t *testing.T) {
-		b, path := openTemp(t)
+		b, path := openTemp(t, WithLogKept())
 		mustPush(t, b, []byte("row"))
 		ageLog(t, path)
 		if err := b.Close(); err != nil {
@@ -72,7 +73,7 @@ func TestCloseCheckpointsWhenTheLogIsOldOrLarge(t *testing.T) {
 		}
 	})
 	t.Run("large", func(t *testing.T) {
-		b, path := openTemp(t)
+		b, path := openTemp(t, WithLogKept())
 		mustPush(t, b, bytes.Repeat([]byte("x"), keepLogBytes+1))
 		if err := b.Close(); err != nil {
 			t.Fatal(err)
@@ -82,7 +83,7 @@ func TestCloseCheckpointsWhenTheLogIsOldOrLarge(t *testing.T) {
 		}
 	})
 	t.Run("clock went back", func(t *testing.T) {
-		b, path := openTemp(t)
+		b, path := openTemp(t, WithLogKept())
 		mustPush(t, b, []byte("row"))
 		future := time.Now().Add(time.Hour)
 		if err := os.Chtimes(path, future, future); err != nil {
@@ -100,7 +101,7 @@ func TestCloseCheckpointsWhenTheLogIsOldOrLarge(t *testing.T) {
 // Removed rows are zeroed in the main file by secure_delete, but the log holds whole
 // pages as they were before: a sent batch must not linger there past the dispatch.
 func TestCloseCheckpointsAfterRowsWereRemoved(t *testing.T) {
-	b, path := openTemp(t)
+	b, path := openTemp(t, WithLogKept())
 	secret := []byte("sentinel-span-payload-0xC0FFEE")
 	id := mustPush(t, b, secret)
 	if err := b.Remove(context.Background(), id); err != nil {
@@ -118,5 +119,34 @@ func TestCloseCheckpointsAfterRowsWereRemoved(t *testing.T) {
 	}
 	if bytes.Contains(data, secret) {
 		t.Fatal("a removed row's bytes are still in the file")
+	}
+}
+
+// Without WithLogKept, Close leaves one self-contained file, as a tool that copies the
+// buffer afterwards expects: the log is folded into it and removed.
+func TestCloseWithoutLogKeptLeavesOneFile(t *testing.T) {
+	b, path := openTemp(t)
+	mustPush(t, b, []byte("row"))
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := logSize(t, path); n != -1 {
+		t.Fatalf("log after close: %d bytes, want it checkpointed and removed", n)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyPath := filepath.Join(t.TempDir(), "copy.db")
+	if err := os.WriteFile(copyPath, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Open(copyPath, WithReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if rows := collect(t, c); len(rows) != 1 || string(rows[0].Data) != "row" {
+		t.Fatalf("the copied main file holds %v", rows)
 	}
 }

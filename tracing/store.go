@@ -38,7 +38,7 @@ func (d *dispatch) openStore(drain bool) *store {
 		// juju exec) ends where the network work ends, closeReserve before the budget:
 		// SQLite's busy wait does not watch a context, and a busy timeout per write
 		// would add up across the dispatch's writes.
-		bufOpts := append([]buffer.Option{buffer.WithDeadline(d.started.Add(d.cfg.budget - closeReserve))}, d.cfg.bufferOpts...)
+		bufOpts := append([]buffer.Option{buffer.WithDeadline(d.started.Add(d.cfg.budget - closeReserve)), buffer.WithLogKept()}, d.cfg.bufferOpts...)
 		buf, err := buffer.Open(filepath.Join(d.jc.CharmDir, BufferFile), bufOpts...)
 		if err != nil {
 			s.warnings = append(s.warnings, fmt.Sprintf("tracing off for this dispatch: %v", err))

@@ -71,30 +71,8 @@ type dispatch struct {
 
 // writeDispatches records the dispatches through the OTel SDK and the charmtrace
 // exporter into the buffer at path, the way a charm does. The exporter runs under a
-// syncer, so every span becomes its own row: a trace is spread over several rows. The
-// fixture is left as one file, with no WAL beside it, as tests that damage it expect.
+// syncer, so every span becomes its own row: a trace is spread over several rows.
 func writeDispatches(path string, ds ...dispatch) error {
-	if err := recordDispatches(path, ds...); err != nil {
-		return err
-	}
-	return foldLog(path)
-}
-
-// foldLog checkpoints the WAL that a buffer's Close may leave for the next dispatch into
-// the main file: the connection closed last checkpoints and removes the log.
-func foldLog(path string) error {
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		return err
-	}
-	if _, err := db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-		db.Close()
-		return err
-	}
-	return db.Close()
-}
-
-func recordDispatches(path string, ds ...dispatch) error {
 	buf, err := buffer.Open(path)
 	if err != nil {
 		return err
