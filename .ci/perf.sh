@@ -359,7 +359,12 @@ profiles() {
 	phase "profiles"
 	local i
 	for ((i = 0; i < RUNS; i++)); do
+		# The buffer as a dispatch finds it: the main file and the log the last one kept.
+		rm -f "$WORK/cold.db" "$WORK/cold.db-wal" "$WORK/cold.db-shm"
 		cp "$WORK/u-inproc/charm/.tracing-data.db" "$WORK/cold.db"
+		if [[ -f $WORK/u-inproc/charm/.tracing-data.db-wal ]]; then
+			cp "$WORK/u-inproc/charm/.tracing-data.db-wal" "$WORK/cold.db-wal"
+		fi
 		"$BIN/coldparts" -buffer "$WORK/cold.db" -spans 10 >>"$RES/profile/coldparts.jsonl"
 	done
 	local envl

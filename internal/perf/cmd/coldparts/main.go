@@ -45,7 +45,7 @@ func run() error {
 		steps[name] = float64(now.Sub(last).Microseconds()) / 1000
 		last = now
 	}
-	buf, err := buffer.Open(*path)
+	buf, err := buffer.Open(*path, buffer.WithLogKept()) // as a dispatch opens it
 	if err != nil {
 		return err
 	}

@@ -874,7 +874,7 @@ func (r *report) profile() error {
 		r.printf("| %s | %s |\n", strings.ReplaceAll(s, "_", " "), spread(harness.Summarize(xs), f2))
 	}
 	r.printf("\n(encode first batch is the public route alone, cold: protobuf initialises the OTLP types' tables; " +
-		"export first batch then encodes warm and makes the process's first write, which creates the WAL.)\n\n")
+		"export first batch then encodes warm and makes the process's first write; close leaves a small, young log for the next process, as in a dispatch.)\n\n")
 
 	inits, err := topInits(r.path("profile/inittrace.txt"))
 	if err != nil {
