@@ -29,9 +29,11 @@
 // the file shrinks after a drain. On top of the cap comes the WAL: at most 16 MiB (half the
 // cap for a small one) between checkpoints, and 4 MiB once a checkpoint has run. A process
 // that pushes more than 512 KiB has its log checkpointed between its pushes, in the
-// background. Closing the buffer leaves a log of at most 256 KiB, checkpointed within the
-// last 15 minutes, for the next process to append to (a dispatch's few writes then cost no
-// fsync); it checkpoints a larger or older log, and any log after rows were removed.
+// background. Close checkpoints the log and removes it, leaving one self-contained file
+// that can be copied alone. Opened [WithLogKept] (as tracing opens it for a dispatch),
+// Close instead leaves a log of at most 256 KiB, checkpointed within the last 15 minutes,
+// for the next process to append to (a dispatch's few writes then cost no fsync); it
+// still checkpoints a larger or older log, and any log after rows were removed.
 //
 // # Durability
 //
@@ -39,9 +41,10 @@
 // survives the process being killed at any point (SQLite commits are atomic and durable
 // across application crashes whatever the sync level), and the file is never corrupted by
 // a crash or power loss. On power loss or a kernel crash the most recent commits may roll
-// back: those since the last checkpoint, at most 15 minutes' and 256 KiB's worth of log
-// (the kernel writes them out within seconds in the normal course). [WithSyncFull] selects synchronous=FULL, which syncs the WAL on every commit and
-// makes acknowledged pushes durable across power loss too, at the cost of one fsync per push.
+// back: those since the last checkpoint, with [WithLogKept] at most 15 minutes' and
+// 256 KiB's worth of log (the kernel writes them out within seconds in the normal course).
+// [WithSyncFull] selects synchronous=FULL, which syncs the WAL on every commit and makes
+// acknowledged pushes durable across power loss too, at the cost of one fsync per push.
 //
 // # Concurrency
 //
