@@ -2,6 +2,7 @@ package relation
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -25,12 +26,15 @@ func FuzzTracesURL(f *testing.F) {
 				t.Fatalf("error %v with a URL %q", err, got)
 			}
 			// Whatever else is wrong, the error never quotes a URL's credentials. The
-			// same text may appear legitimately as the URL's public part (credentials
-			// "0000" for host "0000") or as a word of the message ("http"); those
-			// cannot be told from a leak and are skipped.
-			for _, c := range userinfos(receivers) {
-				if strings.Contains(err.Error(), c.userinfo) && !strings.Contains(c.public, c.userinfo) && !strings.Contains(errorWords, c.userinfo) {
-					t.Fatalf("error %q quotes the credentials %q", err, c.userinfo)
+			// same text may appear legitimately elsewhere in the message (credentials
+			// "0000" for host "0000", "http" as a word of the message, a byte count,
+			// another receiver's field, a quoted escape); those cannot be told from a
+			// leak and are skipped.
+			cs, public := userinfos(receivers)
+			public += host + errorWords
+			for _, c := range cs {
+				if strings.Contains(err.Error(), c) && !strings.Contains(public, c) && !strings.ContainsAny(c, "\\\"…?") {
+					t.Fatalf("error %q quotes the credentials %q", err, c)
 				}
 			}
 			return
@@ -77,37 +81,45 @@ const errorWords = "invalid receiver URL: invalid tracing relation data: bytes, 
 	"has no host receivers is not a JSON list of receivers receiver has no protocol object has protocol type " +
 	"want http or grpc has no url the provider has published no receivers yet the provider offers no otlp_http receiver"
 
-// credentials is one receiver URL's credentials and the public part after them.
-type credentials struct{ userinfo, public string }
-
 // userinfos returns the credentials of the receivers' URLs that are long enough to be
-// told from the words of an error message: everything between "//" (or the start) and
-// the last "@" before any "?" or "#", as Redact reads them, with the host and path that
-// follow it.
-func userinfos(receivers string) []credentials {
+// told from the words of an error message (everything between "//", or the start, and
+// the last "@" before any "?" or "#", as Redact reads them), and the text an error may
+// legitimately quote: each URL without its credentials, raw and Go-quoted, every other
+// field of the receivers, and the decimal numbers an error may carry.
+func userinfos(receivers string) (creds []string, public string) {
 	var rs []struct {
-		URL string `json:"url"`
+		URL      string          `json:"url"`
+		Protocol json.RawMessage `json:"protocol"`
 	}
 	if json.Unmarshal([]byte(receivers), &rs) != nil {
-		return nil
+		return nil, ""
 	}
-	var out []credentials
-	for _, r := range rs {
+	var pub strings.Builder
+	fmt.Fprintf(&pub, " %d ", len(receivers))
+	for i, r := range rs {
+		fmt.Fprintf(&pub, " %d %d %d %d ", i, len(r.URL), maxURL, maxValue)
+		var p protocol
+		if json.Unmarshal(r.Protocol, &p) == nil {
+			fmt.Fprintf(&pub, "%s %q %s %q ", p.Name, p.Name, p.Type, p.Type)
+		}
 		s := r.URL
 		if i := strings.IndexAny(s, "?#"); i >= 0 {
 			s = s[:i]
 		}
 		at := strings.LastIndexByte(s, '@')
 		if at < 0 {
+			fmt.Fprintf(&pub, "%s %q ", s, s)
 			continue
 		}
-		ui := s[:at]
-		if i := strings.Index(ui, "//"); i >= 0 {
-			ui = ui[i+2:]
+		start := 0
+		if i := strings.Index(s[:at], "//"); i >= 0 {
+			start = i + 2
 		}
-		if len(ui) >= 4 {
-			out = append(out, credentials{userinfo: ui, public: s[at+1:]})
+		rest := s[:start] + s[at:]
+		fmt.Fprintf(&pub, "%s %q ", rest, rest)
+		if ui := s[start:at]; len(ui) >= 4 {
+			creds = append(creds, ui)
 		}
 	}
-	return out
+	return creds, pub.String()
 }
