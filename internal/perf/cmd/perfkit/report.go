@@ -785,7 +785,7 @@ func (r *report) p9() error {
 	}
 	r.printf("\n")
 	r.add("P9", "hook-tool calls added per dispatch by the relation reconciliation (no relation / related)", "0 / 0 on routine hooks, ≤ 4 on the two relations' events and lifecycle hooks",
-		fmt.Sprintf("%d / %d on routine hooks; at most %d on the relations' events, %d on leader-elected and upgrade-charm", worst[false], worst[true], worstRel, worstLife),
+		fmt.Sprintf("%d / %d on routine hooks; at most %d on the relations' events, at most %d on leader-elected and upgrade-charm", worst[false], worst[true], worstRel, worstLife),
 		worst[false] == 0 && worst[true] == 0 && worstRel <= 4 && worstLife <= 4)
 	return nil
 }
