@@ -3,6 +3,7 @@ package charmtest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -259,5 +260,48 @@ func TestSecretChangedRefreshesTheTrackedRevision(t *testing.T) {
 	}
 	if s := out.State.Secrets[0]; s.TrackedRevision != 2 || s.TrackedContent != nil {
 		t.Errorf("tracked %d %v after refresh", s.TrackedRevision, s.TrackedContent)
+	}
+}
+
+// The model's side of a unit (storage, resources, networks, goal state, credentials) is
+// declared in the state and read through the typed tools; storage-add comes out.
+func TestModelState(t *testing.T) {
+	charm := func(c *tracing.Charm) error {
+		c.Router.Handle("config-changed", func(ctx context.Context, e charmhooks.Event) error {
+			var seen []string
+			st, err := c.Tools.StorageGet("data/0")
+			seen = append(seen, "storage="+st.Location)
+			ids, err2 := c.Tools.StorageList("data")
+			seen = append(seen, "list="+strings.Join(ids, ","))
+			res, err3 := c.Tools.ResourceGet("workload")
+			seen = append(seen, "resource="+res)
+			_, err4 := c.Tools.ResourceGet("missing")
+			seen = append(seen, "missing-resource-fails="+fmt.Sprint(err4 != nil))
+			nw, err5 := c.Tools.NetworkGet("db", "")
+			seen = append(seen, "ingress="+strings.Join(nw.IngressAddresses, ","))
+			cred, err6 := c.Tools.CredentialGet()
+			seen = append(seen, "cloud="+cred.Name)
+			if err := errors.Join(err, err2, err3, err5, err6, c.Tools.StorageAdd("data", 2)); err != nil {
+				return err
+			}
+			return c.Tools.StateSet(map[string]string{"seen": strings.Join(seen, " ")})
+		})
+		return nil
+	}
+	out, err := charmtest.New(charm, charmtest.WithMetadata(metadata)).Run(charmtest.Hook("config-changed"), charmtest.State{
+		Storage:    map[string]charmhooks.Storage{"data/0": {Kind: "filesystem", Location: "/srv/data"}},
+		Resources:  map[string]string{"workload": "/var/lib/juju/resources/workload/workload.tar"},
+		Networks:   map[string]charmhooks.Network{"db": {IngressAddresses: []string{"10.1.2.3"}}},
+		Credential: &charmhooks.CloudSpec{Type: "kubernetes", Name: "microk8s"},
+	})
+	if err != nil || out.ExitCode != 0 {
+		t.Fatalf("%v %d %s", err, out.ExitCode, out.Stderr)
+	}
+	want := "storage=/srv/data list=data/0 resource=/var/lib/juju/resources/workload/workload.tar missing-resource-fails=true ingress=10.1.2.3 cloud=microk8s"
+	if got := out.State.UnitState["seen"]; got != want {
+		t.Errorf("the charm saw\n%s\nwant\n%s", got, want)
+	}
+	if out.State.StorageAdded["data"] != 2 {
+		t.Errorf("storage added %v", out.State.StorageAdded)
 	}
 }

@@ -80,6 +80,18 @@ func toFake(unit string, st State) *faketools.State {
 		}
 		f.Secrets = append(f.Secrets, fs)
 	}
+	f.Networks = maps.Clone(st.Networks)
+	f.Storage = maps.Clone(st.Storage)
+	f.StorageAdded = maps.Clone(st.StorageAdded)
+	f.Resources = maps.Clone(st.Resources)
+	if st.Goal != nil {
+		g := *st.Goal
+		f.Goal = &g
+	}
+	if st.Credential != nil {
+		c := *st.Credential
+		f.Credential = &c
+	}
 	for _, p := range st.Ports {
 		f.Ports = append(f.Ports, faketools.Port{Spec: p.Spec, Endpoints: append([]string(nil), p.Endpoints...)})
 	}
@@ -118,5 +130,7 @@ func fromFake(f *faketools.State, out *State) {
 	for _, p := range f.Ports {
 		out.Ports = append(out.Ports, Port{Spec: p.Spec, Endpoints: p.Endpoints})
 	}
+	out.Storage = f.Storage
+	out.StorageAdded = f.StorageAdded
 	out.Faults = nil
 }

@@ -34,6 +34,22 @@ type State struct {
 	// Faults are hook-tool failures to inject (not copied to Out).
 	Faults []Fault
 
+	// Networks is what network-get prints, by binding name.
+	Networks map[string]charmhooks.Network
+	// Storage maps storage ids ("data/0") to what storage-get prints; storage-list lists
+	// them.
+	Storage map[string]charmhooks.Storage
+	// StorageAdded counts the instances storage-add asked for, by storage name (out).
+	StorageAdded map[string]int
+	// Resources maps resource names to the path resource-get prints; a name missing
+	// fails as a resource with no file does.
+	Resources map[string]string
+	// Goal is what goal-state prints; nil derives it from the unit and its relations.
+	Goal *charmhooks.GoalState
+	// Credential is what credential-get prints; nil fails as for an untrusted
+	// application.
+	Credential *charmhooks.CloudSpec
+
 	Model       Model
 	JujuVersion string // default 3.6.4
 }
