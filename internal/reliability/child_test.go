@@ -7,9 +7,11 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -204,10 +206,18 @@ func permsChild() int {
 			if err != nil {
 				return err
 			}
-			// A write opens the state database's rollback journal; the trace buffer
-			// has had its WAL and shared-memory files since the dispatch began.
+			// A write opens the state database's rollback journal. The trace buffer
+			// opens beside the charm, on its own goroutine: wait (bounded) for its WAL
+			// and shared-memory files, so that both databases are seen open.
 			if err := st.Set(ctx, stateOwner, stateKeyA, 1); err != nil {
 				return err
+			}
+			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+				_, errWAL := os.Stat(filepath.Join(u.dir, tracing.BufferFile+"-wal"))
+				_, errSHM := os.Stat(filepath.Join(u.dir, tracing.BufferFile+"-shm"))
+				if errWAL == nil && errSHM == nil {
+					break
+				}
 			}
 			rep.During, err = fileModes(u.dir)
 			return err
