@@ -211,7 +211,7 @@ func badBufferCases() []badBufferCase {
 					err == nil && len(st.rows) > 0 && len(warnings(res2)) == 0
 			}},
 		{"disk fills during the hook (room to open the buffer, none to store)", "exit 0, one warning; stored rows intact",
-			"a batch the exporter fails to store reaches only the OTel error handler (stderr), not the unit's log",
+			"",
 			func(t *testing.T, u *e2e.Unit) ([]e2e.Result, string, bool) {
 				smallDisk(t, u.CharmDir, 1<<20)
 				dispatch(t, u, e2e.Hook{Name: "install"})
