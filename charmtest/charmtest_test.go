@@ -281,7 +281,9 @@ func TestModelState(t *testing.T) {
 			seen = append(seen, "ingress="+strings.Join(nw.IngressAddresses, ","))
 			cred, err6 := c.Tools.CredentialGet()
 			seen = append(seen, "cloud="+cred.Name)
-			if err := errors.Join(err, err2, err3, err5, err6, c.Tools.StorageAdd("data", 2)); err != nil {
+			goal, err7 := c.Tools.GoalState()
+			seen = append(seen, "goal="+goal.Units["probe/1"].Status)
+			if err := errors.Join(err, err2, err3, err5, err6, err7, c.Tools.StorageAdd("data", 2)); err != nil {
 				return err
 			}
 			return c.Tools.StateSet(map[string]string{"seen": strings.Join(seen, " ")})
@@ -293,11 +295,12 @@ func TestModelState(t *testing.T) {
 		Resources:  map[string]string{"workload": "/var/lib/juju/resources/workload/workload.tar"},
 		Networks:   map[string]charmhooks.Network{"db": {IngressAddresses: []string{"10.1.2.3"}}},
 		Credential: &charmhooks.CloudSpec{Type: "kubernetes", Name: "microk8s"},
+		Goal:       &charmhooks.GoalState{Units: map[string]charmhooks.GoalStatus{"probe/0": {Status: "active"}, "probe/1": {Status: "waiting"}}},
 	})
 	if err != nil || out.ExitCode != 0 {
 		t.Fatalf("%v %d %s", err, out.ExitCode, out.Stderr)
 	}
-	want := "storage=/srv/data list=data/0 resource=/var/lib/juju/resources/workload/workload.tar missing-resource-fails=true ingress=10.1.2.3 cloud=microk8s"
+	want := "storage=/srv/data list=data/0 resource=/var/lib/juju/resources/workload/workload.tar missing-resource-fails=true ingress=10.1.2.3 cloud=microk8s goal=waiting"
 	if got := out.State.UnitState["seen"]; got != want {
 		t.Errorf("the charm saw\n%s\nwant\n%s", got, want)
 	}

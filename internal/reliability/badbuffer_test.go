@@ -224,9 +224,7 @@ func badBufferCases() []badBufferCase {
 				// page or two, unless the last dispatch left its log and index (a
 				// dispatch keeps a small log for the next one): then opening needs no
 				// new space, and any given back would hold the hook's few frames.
-				_, errWAL := os.Stat(u.BufferPath() + "-wal")
-				_, errSHM := os.Stat(u.BufferPath() + "-shm")
-				if errWAL != nil || errSHM != nil {
+				if !logOpen(u.BufferPath()) {
 					info, err := os.Stat(filler)
 					if err != nil {
 						t.Fatal(err)
@@ -269,6 +267,14 @@ func badBufferCases() []badBufferCase {
 					verdict == "ok" && err1 == nil && len(st1.rows) >= len(st0.rows) && err2 == nil && len(st2.rows) > len(st1.rows) && len(warnings(res2)) == 0
 			}},
 	}
+}
+
+// logOpen reports whether the buffer at path has its write-ahead log and its index
+// beside it: the buffer is open, or the last dispatch kept them for the next.
+func logOpen(path string) bool {
+	_, errWAL := os.Stat(path + "-wal")
+	_, errSHM := os.Stat(path + "-shm")
+	return errWAL == nil && errSHM == nil
 }
 
 // snapshotAll is every file of dir, buffer and state included, as one digest.

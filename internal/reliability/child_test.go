@@ -212,12 +212,9 @@ func permsChild() int {
 			if err := st.Set(ctx, stateOwner, stateKeyA, 1); err != nil {
 				return err
 			}
-			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
-				_, errWAL := os.Stat(filepath.Join(u.dir, tracing.BufferFile+"-wal"))
-				_, errSHM := os.Stat(filepath.Join(u.dir, tracing.BufferFile+"-shm"))
-				if errWAL == nil && errSHM == nil {
-					break
-				}
+			buf := filepath.Join(u.dir, tracing.BufferFile)
+			for deadline := time.Now().Add(5 * time.Second); !logOpen(buf) && time.Now().Before(deadline); {
+				time.Sleep(2 * time.Millisecond)
 			}
 			rep.During, err = fileModes(u.dir)
 			return err

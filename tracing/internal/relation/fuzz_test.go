@@ -30,7 +30,7 @@ func FuzzTracesURL(f *testing.F) {
 			// "0000" for host "0000", "http" as a word of the message, a byte count,
 			// another receiver's field, a quoted escape); those cannot be told from a
 			// leak and are skipped.
-			cs, public := userinfos(receivers)
+			cs, public := splitCredentials(receivers)
 			public += host + errorWords
 			for _, c := range cs {
 				if strings.Contains(err.Error(), c) && !strings.Contains(public, c) && !strings.ContainsAny(c, "\\\"…?") {
@@ -81,12 +81,12 @@ const errorWords = "invalid receiver URL: invalid tracing relation data: bytes, 
 	"has no host receivers is not a JSON list of receivers receiver has no protocol object has protocol type " +
 	"want http or grpc has no url the provider has published no receivers yet the provider offers no otlp_http receiver"
 
-// userinfos returns the credentials of the receivers' URLs that are long enough to be
+// splitCredentials returns the credentials of the receivers' URLs that are long enough to be
 // told from the words of an error message (everything between "//", or the start, and
 // the last "@" before any "?" or "#", as Redact reads them), and the text an error may
 // legitimately quote: each URL without its credentials, raw and Go-quoted, every other
 // field of the receivers, and the decimal numbers an error may carry.
-func userinfos(receivers string) (creds []string, public string) {
+func splitCredentials(receivers string) (creds []string, public string) {
 	var rs []struct {
 		URL      string          `json:"url"`
 		Protocol json.RawMessage `json:"protocol"`
